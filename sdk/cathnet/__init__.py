@@ -1,0 +1,50 @@
+"""CathNet: stenosis findings on coronary angiograms, on the edge.
+
+Research use only — not for clinical diagnosis.
+
+Public API::
+
+    import cathnet
+    analyzer = cathnet.Analyzer()               # bundled model, backend "auto"
+    findings = analyzer.predict("frame.png")    # or an ndarray
+    cathnet.available_backends()
+"""
+
+from __future__ import annotations
+
+from cathnet.analyzer import Analyzer
+from cathnet.backends import BACKENDS, available_backends
+from cathnet.bundle import ModelBundle, default_bundle_path
+from cathnet.errors import (
+    BackendUnavailableError,
+    CaptureError,
+    CathNetError,
+    InvalidImageError,
+    ModelError,
+    ModelIntegrityError,
+    ModelNotFoundError,
+)
+from cathnet.findings import DISCLAIMER, Findings, Lesion, severity_for
+from cathnet.image_input import read_image
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BACKENDS",
+    "DISCLAIMER",
+    "Analyzer",
+    "BackendUnavailableError",
+    "CaptureError",
+    "CathNetError",
+    "Findings",
+    "InvalidImageError",
+    "Lesion",
+    "ModelBundle",
+    "ModelError",
+    "ModelIntegrityError",
+    "ModelNotFoundError",
+    "available_backends",
+    "default_bundle_path",
+    "read_image",
+    "severity_for",
+]

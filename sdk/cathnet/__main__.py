@@ -1,0 +1,5 @@
+"""``python -m cathnet`` is the ``cathnet`` command."""
+
+from cathnet.cli import entry
+
+entry()

@@ -1,0 +1,146 @@
+"""The task object: one ``Analyzer`` per model, ``predict`` per image.
+
+Shaped like MediaPipe Tasks: created from options, usable as a context manager,
+``close()`` releases the runtime. ``predict`` is thread-safe: decoding,
+preprocessing and postprocessing run in the caller's thread; only the interpreter
+call is serialised by the analyzer's lock.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+
+from cathnet import backends, image_input
+from cathnet.bundle import ModelBundle
+from cathnet.errors import BackendUnavailableError
+from cathnet.findings import Findings
+from cathnet.postprocess import PostprocessConfig, find_lesions
+from cathnet.preprocess import preprocess
+
+
+class Analyzer:
+    """Reads angiogram frames for stenosis with one model bundle and one backend.
+
+    Example:
+        >>> with cathnet.Analyzer() as analyzer:
+        ...     findings = analyzer.predict("frame.png")
+        >>> findings.stenosis, [l.severity for l in findings.lesions]
+    """
+
+    def __init__(
+        self,
+        model: str | os.PathLike[str] | None = None,
+        backend: str = "auto",
+        num_threads: int | None = None,
+    ) -> None:
+        """Loads and verifies the bundle, then builds the backend.
+
+        Args:
+            model: bundle folder; None for the shipped default model.
+            backend: ``"auto"`` (Core ML on macOS, else LiteRT, tflite-runtime,
+                TensorFlow Lite) or one of those names.
+            num_threads: interpreter threads; None lets the runtime choose.
+
+        Raises:
+            ModelNotFoundError: no bundle at ``model``.
+            ModelIntegrityError: the card or an artifact fails verification.
+            BackendUnavailableError: the backend cannot run here (the message says why).
+        """
+        if num_threads is not None and num_threads < 1:
+            raise BackendUnavailableError(
+                "backend.bad_threads", f"expected num_threads >= 1 or None, got {num_threads}"
+            )
+        self._bundle = ModelBundle.load(model)
+        self._backend, self._artifact = backends.create(self._bundle, backend, num_threads)
+        self._post = PostprocessConfig.from_card(self._bundle.card)
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @property
+    def bundle(self) -> ModelBundle:
+        return self._bundle
+
+    @property
+    def card(self) -> dict[str, Any]:
+        return self._bundle.card
+
+    @property
+    def model(self) -> dict[str, str]:
+        """``{"id", "version", "sha256"}`` of the artifact this analyzer runs."""
+        return self._bundle.identity(self._artifact)
+
+    @property
+    def backend(self) -> str:
+        """The backend that runs (after ``"auto"`` resolved)."""
+        return self._backend.name
+
+    def predict(self, image: image_input.ImageInput) -> Findings:
+        """Analyses one angiogram frame.
+
+        Args:
+            image: a path (PNG, JPEG, BMP, TIFF; 8- or 16-bit) or an array: (H, W) grey,
+                (H, W, 3) BGR or (H, W, 4) BGRA, uint8 or uint16, at least 64 px a side.
+
+        Returns:
+            Findings with every coordinate in the input image's pixels.
+
+        Raises:
+            InvalidImageError: the input is not a usable image (the code says why).
+            BackendUnavailableError: the analyzer was closed (``analyzer.closed``).
+        """
+        if self._closed:
+            raise BackendUnavailableError("analyzer.closed", "expected an open Analyzer, got a closed one")
+        timing: dict[str, float] = {}
+        t0 = time.perf_counter()
+        pixels = image_input.load(image)
+        t1 = time.perf_counter()
+        x, box = preprocess(pixels, self._bundle.input_spec)
+        t2 = time.perf_counter()
+        with self._lock:
+            outputs = self._backend.run(x[None, ...])
+        t3 = time.perf_counter()
+        probability = float(np.clip(outputs["probability"].reshape(-1)[0], 0.0, 1.0))
+        stenosis = probability >= self._post.threshold
+        lesions = find_lesions(outputs["lesion_map"][0], box, self._post, force_top=stenosis)
+        t4 = time.perf_counter()
+        timing = {
+            "decode": (t1 - t0) * 1e3,
+            "preprocess": (t2 - t1) * 1e3,
+            "inference": (t3 - t2) * 1e3,
+            "postprocess": (t4 - t3) * 1e3,
+            "total": (t4 - t0) * 1e3,
+        }
+        return Findings(
+            stenosis_probability=probability,
+            stenosis=stenosis,
+            threshold=self._post.threshold,
+            lesions=lesions,
+            image_size=(int(pixels.shape[1]), int(pixels.shape[0])),
+            timing_ms=timing,
+            model=self.model,
+            backend=self._backend.name,
+        )
+
+    def close(self) -> None:
+        """Releases the runtime; later ``predict`` calls raise ``analyzer.closed``."""
+        with self._lock:
+            if not self._closed:
+                self._backend.close()
+                self._closed = True
+
+    def __enter__(self) -> Analyzer:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

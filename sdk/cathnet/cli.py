@@ -1,0 +1,184 @@
+"""The ``cathnet`` command: ``analyze`` and ``info`` (contract in ARCHITECTURE.md).
+
+Exit status: 0 every input analysed, 1 one or more inputs failed (each still has its
+record), 2 usage or model errors. Errors are reported, never raised as tracebacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+import cv2
+
+from cathnet import __version__, image_input
+from cathnet.analyzer import Analyzer
+from cathnet.backends import BACKENDS, available_backends
+from cathnet.errors import CathNetError
+from cathnet.findings import DISCLAIMER
+from cathnet.overlay import render
+
+EXIT_OK, EXIT_INPUT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cathnet",
+        description="Stenosis findings on coronary angiograms. " + DISCLAIMER,
+    )
+    parser.add_argument("--version", action="version", version=f"cathnet {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--model", help="model bundle folder (default: the bundled model)")
+    common.add_argument("--backend", default="auto", choices=("auto",) + BACKENDS)
+    common.add_argument("--threads", type=int, default=None, help="interpreter threads")
+    common.add_argument("--json", action="store_true", help="machine-readable output")
+
+    analyze = sub.add_parser("analyze", parents=[common], help="analyse image files or folders")
+    analyze.add_argument("paths", nargs="+", metavar="PATH", help="image files or directories")
+    analyze.add_argument("--overlay", metavar="DIR", help="write each image with findings drawn")
+    sub.add_parser("info", parents=[common], help="model card, artifacts and backends")
+    return parser
+
+
+def _failure_record(path: str, error: dict[str, str], analyzer: Analyzer) -> dict[str, Any]:
+    return {
+        "path": path,
+        "ok": False,
+        "error": error,
+        "stenosis_probability": None,
+        "stenosis": None,
+        "threshold": analyzer.bundle.threshold,
+        "lesions": [],
+        "image_size": None,
+        "screen": None,
+        "warnings": [],
+        "timing_ms": {},
+        "model": analyzer.model,
+        "backend": analyzer.backend,
+    }
+
+
+def _analyze_one(analyzer: Analyzer, path: str, overlay_dir: Path | None, used: set[str]) -> dict[str, Any]:
+    try:
+        t0 = time.perf_counter()
+        pixels = image_input.read_image(path)
+        decode_ms = (time.perf_counter() - t0) * 1e3
+        findings = analyzer.predict(pixels)
+    except CathNetError as exc:
+        return _failure_record(path, exc.to_dict(), analyzer)
+    except Exception as exc:  # noqa: BLE001 - the contract is a record, never a traceback
+        return _failure_record(
+            path, {"code": "internal.error", "message": f"{type(exc).__name__}: {exc}"}, analyzer
+        )
+    record: dict[str, Any] = {"path": path, "ok": True, "error": None, **findings.to_dict()}
+    # predict() got decoded pixels (the overlay needs them): account for the file decode here.
+    timing = record["timing_ms"]
+    timing["decode"] = round(timing["decode"] + decode_ms, 2)
+    timing["total"] = round(timing["total"] + decode_ms, 2)
+    if overlay_dir is not None:
+        name = f"{Path(path).stem}_overlay.png"
+        n = 1
+        while name in used:
+            n += 1
+            name = f"{Path(path).stem}_overlay_{n}.png"
+        used.add(name)
+        target = overlay_dir / name
+        if cv2.imwrite(str(target), render(pixels, findings)):
+            record["overlay"] = str(target)
+    return record
+
+
+def _human_line(record: dict[str, Any], out: TextIO) -> None:
+    if not record["ok"]:
+        err = record["error"]
+        out.write(f"{record['path']}\n  ERROR {err['code']}: {err['message']}\n")
+        return
+    verdict = "STENOSIS" if record["stenosis"] else "no significant stenosis"
+    out.write(
+        f"{record['path']}\n  {verdict}  P={record['stenosis_probability']:.3f} "
+        f"(threshold {record['threshold']:.3f})  {record['timing_ms'].get('total', 0):.0f} ms\n"
+    )
+    for lesion in record["lesions"]:
+        out.write(
+            f"    lesion at ({lesion['x']:.0f}, {lesion['y']:.0f})  "
+            f"{lesion['diameter_stenosis_percent']:.0f}% DS  {lesion['severity']:<8}  "
+            f"score {lesion['score']:.2f}\n"
+        )
+
+
+def _cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
+    analyzer = Analyzer(args.model, backend=args.backend, num_threads=args.threads)
+    paths = image_input.expand_paths(args.paths)
+    if not paths:
+        raise CathNetError("usage.no_inputs", f"expected image files, found none in {args.paths}")
+    overlay_dir = Path(args.overlay) if args.overlay else None
+    if overlay_dir is not None:
+        overlay_dir.mkdir(parents=True, exist_ok=True)
+    if not args.json:
+        out.write(f"{DISCLAIMER}\nmodel {analyzer.bundle.id} {analyzer.bundle.version}, backend {analyzer.backend}\n")
+    failed = 0
+    used: set[str] = set()
+    for path in paths:
+        record = _analyze_one(analyzer, path, overlay_dir, used)
+        failed += not record["ok"]
+        if args.json:
+            out.write(json.dumps(record) + "\n")
+        else:
+            _human_line(record, out)
+        out.flush()
+    if not args.json:
+        out.write(f"{len(paths) - failed} analysed, {failed} failed. {DISCLAIMER}\n")
+    analyzer.close()
+    return EXIT_INPUT_FAILED if failed else EXIT_OK
+
+
+def _cmd_info(args: argparse.Namespace, out: TextIO) -> int:
+    with Analyzer(args.model, backend=args.backend, num_threads=args.threads) as analyzer:
+        bundle = analyzer.bundle
+        info = {
+            "card": bundle.card,
+            "artifacts": {name: str(a.path) for name, a in bundle.artifacts.items()},
+            "backends": available_backends(),
+            "backend": analyzer.backend,
+            "disclaimer": DISCLAIMER,
+        }
+    if args.json:
+        out.write(json.dumps(info, indent=2) + "\n")
+        return EXIT_OK
+    card = bundle.card
+    out.write(f"{DISCLAIMER}\n{card['id']} {card['version']} ({bundle.path})\n")
+    out.write(f"input {card['input']['width']}x{card['input']['height']}, threshold {bundle.threshold:.3f}\n")
+    for name, metric in card.get("metrics", {}).items():
+        out.write(f"  {name}: {json.dumps(metric)}\n")
+    for name, reason in info["backends"].items():
+        out.write(f"  backend {name}: {'available' if reason is None else 'unavailable: ' + reason}\n")
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
+    """Entry point of the ``cathnet`` console script; returns the exit status."""
+    out = out or sys.stdout
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # argparse: --help/--version exit 0, usage errors 2
+        return int(exc.code or 0)
+    try:
+        if args.command == "analyze":
+            return _cmd_analyze(args, out)
+        return _cmd_info(args, out)
+    except CathNetError as exc:
+        if getattr(args, "json", False):
+            out.write(json.dumps({"ok": False, "error": exc.to_dict()}) + "\n")
+        sys.stderr.write(f"cathnet: error {exc.code}: {exc.message}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def entry() -> None:
+    sys.exit(main())

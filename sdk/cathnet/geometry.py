@@ -1,0 +1,60 @@
+"""Coordinate conversions between the caller's image and the model's input.
+
+One convention everywhere: x to the right, y down, in pixels, with pixel centres at
+integer coordinates. Findings are always reported in the caller's image pixels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+
+@dataclass(frozen=True)
+class Letterbox:
+    """An aspect-preserving resize into a padded model input.
+
+    ``model = image * scale + pad``; ``image = (model - pad) / scale``.
+
+    Attributes:
+        scale: model pixels per image pixel.
+        pad_x, pad_y: left and top padding in model pixels.
+        image_width, image_height: the caller's image size.
+    """
+
+    scale: float
+    pad_x: int
+    pad_y: int
+    image_width: int
+    image_height: int
+
+    @classmethod
+    def fit(cls, image_width: int, image_height: int, width: int, height: int) -> Letterbox:
+        """The letterbox that fits an image_width x image_height image into width x height."""
+        scale = min(width / image_width, height / image_height)
+        new_w = max(1, round(image_width * scale))
+        new_h = max(1, round(image_height * scale))
+        return cls(scale, (width - new_w) // 2, (height - new_h) // 2, image_width, image_height)
+
+    @property
+    def content_size(self) -> tuple[int, int]:
+        """(width, height) of the resized image inside the model input."""
+        return (
+            max(1, round(self.image_width * self.scale)),
+            max(1, round(self.image_height * self.scale)),
+        )
+
+    def to_model(self, points: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        """(N, 2) image pixels → model pixels."""
+        p = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+        return p * self.scale + np.array([self.pad_x, self.pad_y], dtype=np.float64)
+
+    def to_image(self, points: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        """(N, 2) model pixels → image pixels, clipped to the image."""
+        p = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+        out = (p - np.array([self.pad_x, self.pad_y], dtype=np.float64)) / self.scale
+        out[:, 0] = np.clip(out[:, 0], 0.0, self.image_width - 1.0)
+        out[:, 1] = np.clip(out[:, 1], 0.0, self.image_height - 1.0)
+        return out

@@ -1,0 +1,111 @@
+"""Model outputs → lesions in the caller's pixels.
+
+The lesion map (stride ``s``) holds a centre heatmap and a %DS estimate per cell.
+Lesions are local maxima of the heatmap, refined to sub-cell precision by the
+heat-weighted centroid of their 3x3 neighbourhood; the box is the extent of the
+peak's half-maximum region. Every coordinate goes back through the letterbox.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from cathnet.findings import Lesion
+from cathnet.geometry import Letterbox
+
+
+@dataclass(frozen=True)
+class PostprocessConfig:
+    """Decoding parameters from the card's ``postprocess`` section."""
+
+    threshold: float
+    lesion_threshold: float = 0.3
+    max_lesions: int = 5
+    stride: int = 8
+
+    @classmethod
+    def from_card(cls, card: dict[str, Any]) -> PostprocessConfig:
+        pp = card["postprocess"]
+        return cls(
+            threshold=float(pp["threshold"]),
+            lesion_threshold=float(pp.get("lesion_threshold", 0.3)),
+            max_lesions=int(pp.get("max_lesions", 5)),
+            stride=int(card["outputs"]["lesion_map"]["stride"]),
+        )
+
+
+def find_lesions(
+    lesion_map: npt.NDArray[np.float32],
+    box: Letterbox,
+    config: PostprocessConfig,
+    force_top: bool = False,
+) -> tuple[Lesion, ...]:
+    """Decodes lesions from one (h, w, 2) lesion map.
+
+    Args:
+        lesion_map: channel 0 heat in [0, 1], channel 1 %DS / 100.
+        box: the letterbox the input went through.
+        config: thresholds and stride.
+        force_top: report the strongest peak even below ``lesion_threshold`` (used when
+            the frame is called positive, so that a positive call always shows where).
+
+    Returns:
+        Lesions sorted by score, highest first.
+    """
+    heat = np.ascontiguousarray(lesion_map[..., 0], dtype=np.float32)
+    grade = lesion_map[..., 1]
+    h, w = heat.shape
+    local_max = (heat >= cv2.dilate(heat, np.ones((3, 3), np.uint8))) & (heat > 0.0)
+    ys, xs = np.nonzero(local_max)
+    order = np.argsort(-heat[ys, xs], kind="stable")
+    lesions: list[Lesion] = []
+    for k in order[: config.max_lesions]:
+        cy, cx = int(ys[k]), int(xs[k])
+        peak = float(heat[cy, cx])
+        if peak < config.lesion_threshold and not (force_top and not lesions):
+            break
+        y0, y1, x0, x1 = max(cy - 1, 0), min(cy + 2, h), max(cx - 1, 0), min(cx + 2, w)
+        weights = heat[y0:y1, x0:x1]
+        gy, gx = np.mgrid[y0:y1, x0:x1]
+        total = float(weights.sum())
+        mx = float((weights * gx).sum() / total)
+        my = float((weights * gy).sum() / total)
+        ds = 100.0 * float((weights * grade[y0:y1, x0:x1]).sum() / total)
+        bx0, by0, bx1, by1 = _half_max_extent(heat, cy, cx)
+        s = config.stride
+        centre = box.to_image([[(mx + 0.5) * s - 0.5, (my + 0.5) * s - 0.5]])[0]
+        corners = box.to_image([[bx0 * s - 0.5, by0 * s - 0.5], [(bx1 + 1) * s - 0.5, (by1 + 1) * s - 0.5]])
+        lesions.append(
+            Lesion(
+                x=float(centre[0]),
+                y=float(centre[1]),
+                box=(
+                    float(min(corners[0, 0], centre[0])),
+                    float(min(corners[0, 1], centre[1])),
+                    float(max(corners[1, 0], centre[0])),
+                    float(max(corners[1, 1], centre[1])),
+                ),
+                score=min(max(peak, 0.0), 1.0),
+                diameter_stenosis_percent=min(max(ds, 0.0), 100.0),
+            )
+        )
+    return tuple(lesions)
+
+
+def _half_max_extent(heat: npt.NDArray[np.float32], cy: int, cx: int) -> tuple[int, int, int, int]:
+    """Cell bounds (x0, y0, x1, y1) of the half-maximum region connected to the peak."""
+    region = (heat >= 0.5 * heat[cy, cx]).astype(np.uint8)
+    _, labels = cv2.connectedComponents(region, connectivity=8)
+    ys, xs = np.nonzero(labels == labels[cy, cx])
+    # A broad blob around a weak peak would box half the frame: cap at 2 cells each way.
+    return (
+        max(int(xs.min()), cx - 2),
+        max(int(ys.min()), cy - 2),
+        min(int(xs.max()), cx + 2),
+        min(int(ys.max()), cy + 2),
+    )

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import platform
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+import cathnet
+
+
+def test_four_threads_match_serial(analyzer: cathnet.Analyzer, sample_paths: list[Path]) -> None:
+    images = [cv2.imread(str(p), cv2.IMREAD_UNCHANGED) for p in sample_paths] * 6
+    serial = [analyzer.predict(im) for im in images]
+    with ThreadPoolExecutor(4) as pool:
+        parallel = list(pool.map(analyzer.predict, images))
+    for a, b in zip(serial, parallel):
+        assert a.stenosis_probability == b.stenosis_probability
+        assert a.lesions == b.lesions
+
+
+def test_path_and_array_and_layouts_agree(analyzer: cathnet.Analyzer, sample_paths: list[Path]) -> None:
+    path = sample_paths[0]
+    grey = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    ref = analyzer.predict(path)
+    assert analyzer.predict(grey).stenosis_probability == ref.stenosis_probability
+    for variant in (cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR), cv2.cvtColor(grey, cv2.COLOR_GRAY2BGRA)):
+        assert analyzer.predict(variant).stenosis_probability == pytest.approx(ref.stenosis_probability, abs=0.02)
+    sixteen = analyzer.predict(grey.astype(np.uint16) * 257)
+    assert sixteen.stenosis_probability == pytest.approx(ref.stenosis_probability, abs=0.03)
+
+
+def test_non_square_coordinates_stay_in_the_image(analyzer: cathnet.Analyzer, sample_paths: list[Path]) -> None:
+    grey = cv2.imread(str(sample_paths[0]), cv2.IMREAD_UNCHANGED)
+    wide = np.hstack([grey, np.full_like(grey[:, : grey.shape[1] // 2], int(np.median(grey)))])
+    findings = analyzer.predict(wide)
+    assert findings.image_size == (wide.shape[1], wide.shape[0])
+    for lesion in findings.lesions:
+        assert 0 <= lesion.box[0] <= lesion.x <= lesion.box[2] <= wide.shape[1]
+        assert 0 <= lesion.box[1] <= lesion.y <= lesion.box[3] <= wide.shape[0]
+
+
+def test_result_records_what_ran(analyzer: cathnet.Analyzer, sample_paths: list[Path]) -> None:
+    findings = analyzer.predict(sample_paths[0])
+    assert findings.backend == "litert"
+    assert findings.model["id"] == analyzer.card["id"]
+    assert set(findings.timing_ms) == {"decode", "preprocess", "inference", "postprocess", "total"}
+
+
+def test_closed_analyzer_refuses(sample_paths: list[Path]) -> None:
+    a = cathnet.Analyzer(backend="litert")
+    a.close()
+    with pytest.raises(cathnet.BackendUnavailableError) as err:
+        a.predict(sample_paths[0])
+    assert err.value.code == "analyzer.closed"
+
+
+def test_unknown_backend_and_bad_threads() -> None:
+    with pytest.raises(cathnet.BackendUnavailableError) as err:
+        cathnet.Analyzer(backend="onnx")
+    assert err.value.code == "backend.unknown"
+    with pytest.raises(cathnet.BackendUnavailableError) as err:
+        cathnet.Analyzer(num_threads=0)
+    assert err.value.code == "backend.bad_threads"
+
+
+@pytest.mark.skipif(platform.system() == "Darwin", reason="Core ML is available on macOS")
+def test_coreml_reports_why_it_cannot_run() -> None:
+    assert "macOS" in (cathnet.available_backends()["coreml"] or "")
+    with pytest.raises(cathnet.BackendUnavailableError) as err:
+        cathnet.Analyzer(backend="coreml")
+    assert err.value.code == "backend.unavailable" and "macOS" in err.value.message
+
+
+def test_auto_picks_an_available_backend() -> None:
+    available = [n for n, why in cathnet.available_backends().items() if why is None]
+    with cathnet.Analyzer() as a:
+        assert a.backend in available
+
+
+def test_runs_on_every_real_frame(analyzer: cathnet.Analyzer, real_frames: list[Path]) -> None:
+    probabilities = [analyzer.predict(p).stenosis_probability for p in real_frames]
+    assert len(probabilities) == 80
+    assert all(0.0 <= p <= 1.0 for p in probabilities)

@@ -1,0 +1,40 @@
+"""The shipped bundle on the shipped samples: golden outputs and ground truth."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import pytest
+
+import cathnet
+from tests.sdk import golden
+
+
+def test_golden_outputs(analyzer: cathnet.Analyzer, sample_paths: list[Path]) -> None:
+    got = {p.name: analyzer.predict(p).to_dict() for p in sample_paths}
+    if os.environ.get("CATHNET_WRITE_GOLDEN") == "1":
+        golden.GOLDEN.write_text(json.dumps(got, indent=2) + "\n")
+    expected = golden.load()
+    assert sorted(expected) == sorted(got)
+    for name, record in got.items():
+        assert golden.compare(expected[name], record) == [], name
+        assert record["model"] == analyzer.model
+
+
+def test_samples_agree_with_their_ground_truth(
+    analyzer: cathnet.Analyzer, sample_paths: list[Path], sample_truth: dict[str, dict]
+) -> None:
+    for path in sample_paths:
+        truth = sample_truth[path.name]
+        findings = analyzer.predict(path)
+        assert findings.image_size == (truth["size"], truth["size"])
+        assert findings.stenosis == truth["stenosis"], path.name
+        if truth["stenosis"]:
+            significant = [l for l in truth["lesions"] if l["diameter_stenosis_percent"] >= 50]
+            top = findings.top_lesion
+            assert top is not None
+            nearest = min(math.hypot(top.x - l["x"], top.y - l["y"]) for l in significant)
+            assert nearest <= 0.06 * truth["size"], path.name

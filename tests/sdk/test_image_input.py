@@ -1,0 +1,118 @@
+"""Every way an input can be good or bad, table-driven (supervision's style)."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from cathnet import InvalidImageError
+from cathnet.image_input import MAX_PIXELS, decode_bytes, expand_paths, load, read_image
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    chunk = b"IHDR" + ihdr
+    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + chunk + struct.pack(">I", zlib.crc32(chunk))
+
+
+def _encoded(ext: str, image: np.ndarray) -> bytes:
+    ok, buf = cv2.imencode(ext, image)
+    assert ok
+    return buf.tobytes()
+
+
+GREY = (np.arange(128 * 96) % 251).astype(np.uint8).reshape(96, 128)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "shape", "dtype"),
+    [
+        ("png8", _encoded(".png", GREY), (96, 128), np.uint8),
+        ("png16", _encoded(".png", GREY.astype(np.uint16) * 257), (96, 128), np.uint16),
+        ("png_rgba", _encoded(".png", np.dstack([GREY] * 4)), (96, 128, 4), np.uint8),
+        ("jpeg", _encoded(".jpg", GREY), (96, 128), np.uint8),
+        ("bmp", _encoded(".bmp", np.dstack([GREY] * 3)), (96, 128, 3), np.uint8),
+        ("tiff16", _encoded(".tiff", GREY.astype(np.uint16) * 257), (96, 128), np.uint16),
+    ],
+)
+def test_decodes_supported_formats(name: str, data: bytes, shape: tuple, dtype: type) -> None:
+    image = decode_bytes(data, name)
+    assert image.shape == shape and image.dtype == dtype
+    assert image.flags["C_CONTIGUOUS"]
+
+
+PNG = _encoded(".png", GREY)
+JPG = _encoded(".jpg", GREY)
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"", "image.empty"),
+        (b"hello, this is text and not an image", "image.not_an_image"),
+        (PNG[: len(PNG) // 2], "image.truncated"),
+        (JPG[: len(JPG) // 2], "image.truncated"),
+        (PNG[:20], "image.truncated"),
+        (_encoded(".png", np.zeros((2, 2), np.uint8)), "image.too_small"),
+        (_png_header_only(60000, 60000), "image.too_large"),
+        (PNG[:8] + b"\x00" * 16 + PNG[24:], "image.corrupt"),
+    ],
+)
+def test_bad_bytes_have_stable_codes(data: bytes, code: str) -> None:
+    with pytest.raises(InvalidImageError) as err:
+        decode_bytes(data, "x")
+    assert err.value.code == code
+    assert "expected" in err.value.message
+
+
+def test_bomb_is_refused_from_the_header_alone() -> None:
+    # 60000 x 60000 8-bit would need 3.6 GB; the header is 33 bytes and nothing is decoded.
+    header = _png_header_only(60000, 60000)
+    assert len(header) < 64 and 60000 * 60000 > MAX_PIXELS
+    with pytest.raises(InvalidImageError, match="60000x60000"):
+        decode_bytes(header)
+
+
+@pytest.mark.parametrize(
+    ("array", "code"),
+    [
+        ([[0] * 100] * 100, "image.wrong_type"),
+        (42, "image.wrong_type"),
+        (np.zeros((100, 100), np.float32), "image.unsupported_dtype"),
+        (np.zeros((100, 100, 2), np.uint8), "image.bad_shape"),
+        (np.zeros((100,), np.uint8), "image.bad_shape"),
+        (np.zeros((0, 100), np.uint8), "image.empty"),
+        (np.zeros((63, 100), np.uint8), "image.too_small"),
+    ],
+)
+def test_bad_arrays_have_stable_codes(array: object, code: str) -> None:
+    with pytest.raises(InvalidImageError) as err:
+        load(array)  # type: ignore[arg-type]
+    assert err.value.code == code
+
+
+def test_non_contiguous_array_is_made_contiguous() -> None:
+    image = np.zeros((200, 300, 3), np.uint8)[:, ::2]
+    assert not image.flags["C_CONTIGUOUS"]
+    assert load(image).flags["C_CONTIGUOUS"]
+
+
+def test_missing_file_and_directory(tmp_path: Path) -> None:
+    with pytest.raises(InvalidImageError) as err:
+        read_image(tmp_path / "nope.png")
+    assert err.value.code == "image.not_found"
+    with pytest.raises(InvalidImageError) as err:
+        read_image(tmp_path)
+    assert err.value.code == "image.not_a_file"
+
+
+def test_expand_paths_keeps_files_and_sorts_directories(tmp_path: Path) -> None:
+    for name in ("b.png", "a.jpg", "notes.txt", "c.TIFF"):
+        (tmp_path / name).write_bytes(b"x")
+    listed = expand_paths([str(tmp_path), "missing.png"])
+    assert [Path(p).name for p in listed] == ["a.jpg", "b.png", "c.TIFF", "missing.png"]

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cathnet_train import dataset
+from cathnet_train.synth import MIN_GRADABLE_DIAMETER_PX, SIGNIFICANT_DS, generate
+
+
+def test_a_seed_determines_the_frame() -> None:
+    a, b = generate(123), generate(123)
+    assert np.array_equal(a.image, b.image) and a.lesions == b.lesions
+    assert not np.array_equal(a.image, generate(124).image)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_forced_labels_and_lesion_truth(seed: int) -> None:
+    pos = generate(seed, positive=True)
+    assert pos.stenosis
+    assert any(l.diameter_stenosis_percent >= SIGNIFICANT_DS for l in pos.lesions)
+    neg = generate(seed, positive=False)
+    assert not neg.stenosis
+    assert all(l.diameter_stenosis_percent < SIGNIFICANT_DS for l in neg.lesions)
+    for frame in (pos, neg):
+        assert frame.image.shape == (256, 256) and frame.image.dtype == np.uint8
+        for l in frame.lesions:
+            x0, y0, x1, y1 = l.box
+            assert x0 <= l.x <= x1 and y0 <= l.y <= y1
+            assert l.reference_diameter_px >= MIN_GRADABLE_DIAMETER_PX - 1e-9
+
+
+def test_lesions_lie_on_vessels_and_vessels_are_dark() -> None:
+    frame = generate(7, positive=True)
+    mask = frame.vessel_mask > 0
+    assert frame.image[mask].mean() < frame.image[~mask].mean()
+    for l in frame.lesions:
+        y, x = int(round(l.y)), int(round(l.x))
+        assert mask[max(y - 3, 0) : y + 4, max(x - 3, 0) : x + 4].any()
+
+
+def test_a_severe_narrowing_lets_more_light_through() -> None:
+    # At a 90 % stenosis the lumen is thin: the centre is brighter than the vessel upstream.
+    frame = generate(11, positive=True)
+    lesion = max(frame.lesions, key=lambda l: l.diameter_stenosis_percent)
+    img = frame.image.astype(float)
+    y, x = int(round(lesion.y)), int(round(lesion.x))
+    centre = img[y - 1 : y + 2, x - 1 : x + 2].min()
+    assert centre > img[frame.vessel_mask > 0].mean()
+
+
+def test_geometry_scales_with_size() -> None:
+    small, big = generate(5, size=256, positive=True), generate(5, size=512, positive=True)
+    assert big.image.shape == (512, 512)
+    assert big.lesions[0].x == pytest.approx(2 * small.lesions[0].x)
+
+
+def test_seed_ranges_are_disjoint() -> None:
+    spans = sorted(dataset.SEED_RANGES.values())
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
+    with pytest.raises(ValueError):
+        dataset.seeds("samples", 1000)

@@ -1,0 +1,70 @@
+"""``cathnet-train``: train, build the bundle, evaluate, write samples — or all of it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+REPO_BUNDLE = Path("sdk/cathnet/models/cathnet-stenosis")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cathnet-train", description="CathNet training on synthetic angiograms.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    t = sub.add_parser("train", help="train the Keras model")
+    t.add_argument("--out", type=Path, default=Path("runs/cathnet"))
+    t.add_argument("--train-size", type=int, default=10_000)
+    t.add_argument("--epochs", type=int, default=3)
+    t.add_argument("--seed", type=int, default=20261128)
+    e = sub.add_parser("evaluate", help="measure a bundle through the SDK on held-out frames")
+    e.add_argument("--model", type=Path, default=None, help="bundle (default: the shipped one)")
+    e.add_argument("--n", type=int, default=1000)
+    e.add_argument("--split", default="test", choices=("test", "validation"))
+    e.add_argument("--backend", default="auto")
+    e.add_argument("--write-card", action="store_true", help="store the result in the card")
+    s = sub.add_parser("samples", help="write the SDK's sample images")
+    s.add_argument("--out", type=Path, default=Path("sdk/cathnet/samples"))
+    a = sub.add_parser("all", help="train, build the bundle, evaluate and write it to the card")
+    a.add_argument("--work", type=Path, default=Path("runs/cathnet"))
+    a.add_argument("--bundle", type=Path, default=REPO_BUNDLE)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    args = _parser().parse_args(argv)
+    if args.command == "samples":
+        from cathnet_train.samples import write_samples
+
+        for path in write_samples(args.out):
+            print(path)
+        return 0
+    if args.command == "evaluate":
+        from cathnet_train.evaluate import evaluate, write_metrics
+
+        result = evaluate(args.model, args.n, args.split, backend=args.backend)
+        print(json.dumps(result, indent=2))
+        if args.write_card:
+            from cathnet.bundle import default_bundle_path
+
+            write_metrics(args.model or default_bundle_path(), f"{args.split}_int8", result)
+        return 0
+    from cathnet_train.train import TrainConfig, train
+
+    if args.command == "train":
+        train(TrainConfig(train_size=args.train_size, epochs=args.epochs, seed=args.seed), args.out)
+        return 0
+    from cathnet_convert.build import build_bundle
+    from cathnet_train.evaluate import evaluate, write_metrics
+
+    train(TrainConfig(), args.work)
+    build_bundle(args.work / "cathnet.keras", args.bundle)
+    write_metrics(args.bundle, "test_int8", evaluate(args.bundle, 1000, "test"))
+    print(json.dumps(json.loads((args.bundle / "model.json").read_text())["metrics"], indent=2))
+    return 0
+
+
+def entry() -> None:
+    sys.exit(main())

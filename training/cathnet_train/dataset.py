@@ -1,0 +1,95 @@
+"""Turns generated angiograms into model inputs and training targets.
+
+Seed ranges are disjoint by construction so that no evaluation frame is ever seen
+in training: every split draws its seeds from its own range.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from cathnet.preprocess import InputSpec, preprocess
+from cathnet_train.synth import Angiogram, generate
+
+SEED_RANGES: dict[str, tuple[int, int]] = {
+    "train": (0, 1_000_000),
+    "calibration": (1_000_000, 1_100_000),  # representative data for int8, threshold
+    "validation": (2_000_000, 2_100_000),
+    "test": (9_000_000, 9_100_000),  # held out: never used in training or tuning
+    "samples": (9_900_000, 9_900_100),
+}
+# Lesions at or above this %DS are drawn on the heatmap target.
+HEATMAP_MIN_DS = 30.0
+OUTPUT_STRIDE = 8
+
+
+def seeds(split: str, n: int, offset: int = 0) -> list[int]:
+    """The first ``n`` seeds of a split (after ``offset``).
+
+    Raises:
+        ValueError: unknown split, or more seeds than the split holds.
+    """
+    lo, hi = SEED_RANGES[split]
+    if lo + offset + n > hi:
+        raise ValueError(f"split {split!r} holds {hi - lo} seeds, asked for {offset + n}")
+    return list(range(lo + offset, lo + offset + n))
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Model-ready arrays for N frames.
+
+    Attributes:
+        x: (N, H, W, 1) float32 in [0, 1].
+        probability: (N, 1) float32, 1 where a >= 50 % stenosis is present.
+        lesion_map: (N, H/8, W/8, 3) float32: heat target, %DS/100 target, %DS mask.
+    """
+
+    x: npt.NDArray[np.float32]
+    probability: npt.NDArray[np.float32]
+    lesion_map: npt.NDArray[np.float32]
+
+
+def targets(frame: Angiogram, spec: InputSpec) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """(model input, lesion-map target) of one frame, through the SDK's preprocessing."""
+    x, box = preprocess(frame.image, spec)
+    gh, gw = spec.height // OUTPUT_STRIDE, spec.width // OUTPUT_STRIDE
+    yy, xx = np.mgrid[0:gh, 0:gw].astype(np.float32)
+    heat = np.zeros((gh, gw), np.float32)
+    ds = np.zeros((gh, gw), np.float32)
+    mask = np.zeros((gh, gw), np.float32)
+    for lesion in frame.lesions:
+        mx, my = box.to_model([[lesion.x, lesion.y]])[0]
+        cx, cy = (mx + 0.5) / OUTPUT_STRIDE - 0.5, (my + 0.5) / OUTPUT_STRIDE - 0.5
+        d2 = (xx - cx) ** 2 + (yy - cy) ** 2
+        near = d2 <= 1.5**2
+        ds[near] = lesion.diameter_stenosis_percent / 100.0
+        mask[near] = 1.0
+        if lesion.diameter_stenosis_percent >= HEATMAP_MIN_DS:
+            heat = np.maximum(heat, np.exp(-d2 / 2.0))
+    return x, np.stack([heat, ds, mask], axis=-1)
+
+
+def _one(args: tuple[int, InputSpec]) -> tuple[npt.NDArray[np.float32], float, npt.NDArray[np.float32]]:
+    seed, spec = args
+    frame = generate(seed, size=spec.height)
+    x, lesion_map = targets(frame, spec)
+    return x, float(frame.stenosis), lesion_map
+
+
+def build(seed_list: list[int], spec: InputSpec, workers: int = 2) -> Batch:
+    """Generates and preprocesses ``seed_list`` in parallel processes (deterministic order)."""
+    jobs = [(s, spec) for s in seed_list]
+    if workers > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            rows = list(pool.map(_one, jobs, chunksize=64))
+    else:
+        rows = [_one(j) for j in jobs]
+    x = np.stack([r[0] for r in rows]).astype(np.float32)
+    y = np.array([[r[1]] for r in rows], np.float32)
+    m = np.stack([r[2] for r in rows]).astype(np.float32)
+    return Batch(x, y, m)

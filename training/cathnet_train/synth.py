@@ -1,0 +1,269 @@
+"""Synthetic coronary angiograms with controlled stenoses and exact ground truth.
+
+A frame is an X-ray transmission image: a smooth anatomical background attenuated
+by contrast-filled vessels (Beer-Lambert over the chord length through each vessel),
+plus a catheter, blur and quantum noise. Vessels are random smooth centrelines with
+tapering radii and side branches; a stenosis narrows one vessel's radius over a
+short length by a chosen percentage of its reference diameter.
+
+Every random choice comes from one ``numpy.random.Generator`` seeded by the caller,
+so a seed fully determines a frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+# Geometry is defined for a 256 px frame and scaled to the requested size.
+_BASE = 256.0
+# Rendering at twice the output resolution, then area-downsampling, anti-aliases edges.
+_SUPERSAMPLE = 2
+# Stenoses are only placed where the reference diameter is at least this (px at 256).
+MIN_GRADABLE_DIAMETER_PX = 4.0
+SIGNIFICANT_DS = 50.0
+
+
+@dataclass(frozen=True)
+class LesionTruth:
+    """Ground truth of one narrowing, in output-image pixels (x right, y down)."""
+
+    x: float
+    y: float
+    box: tuple[float, float, float, float]
+    diameter_stenosis_percent: float
+    reference_diameter_px: float
+
+
+@dataclass(frozen=True)
+class Angiogram:
+    """One generated frame and its truth.
+
+    Attributes:
+        image: (H, W) uint8, dark vessels on a lighter background.
+        lesions: every narrowing drawn, mild ones included.
+        stenosis: True when any lesion reaches ``SIGNIFICANT_DS``.
+        vessel_mask: (H, W) uint8, 255 on vessels (catheter excluded).
+    """
+
+    image: npt.NDArray[np.uint8]
+    lesions: tuple[LesionTruth, ...]
+    stenosis: bool
+    vessel_mask: npt.NDArray[np.uint8] = field(repr=False)
+    seed: int = 0
+
+
+@dataclass
+class _Vessel:
+    points: npt.NDArray[np.float64]  # (N, 2) centreline, base-256 px, 1 px steps
+    radius: npt.NDArray[np.float64]  # (N,) lumen radius
+    depth: int
+    mu_scale: float = 1.0
+    branch_at: list[int] = field(default_factory=list)
+
+
+def _random_centreline(
+    rng: np.random.Generator, start: npt.NDArray[np.float64], heading: float, length: int
+) -> npt.NDArray[np.float64]:
+    """A smooth random walk of heading (curvature drifts slowly), 1 px per step."""
+    curvature = np.cumsum(rng.normal(0.0, 0.0012, length))
+    curvature = np.clip(curvature + rng.normal(0.0, 0.006), -0.025, 0.025)
+    headings = heading + np.cumsum(curvature)
+    steps = np.stack([np.cos(headings), np.sin(headings)], axis=1)
+    return start + np.concatenate([[[0.0, 0.0]], np.cumsum(steps, axis=0)[:-1]])
+
+
+def _inside(points: npt.NDArray[np.float64], margin: float = -20.0) -> int:
+    """Number of leading points that stay within the frame (plus a margin)."""
+    ok = np.all((points >= margin) & (points <= _BASE - margin), axis=1)
+    bad = np.flatnonzero(~ok)
+    return int(bad[0]) if bad.size else len(points)
+
+
+def _grow_tree(rng: np.random.Generator) -> list[_Vessel]:
+    """A trunk entering from the upper part of the frame, with one level of branches."""
+    start = np.array([rng.uniform(40, 216), rng.uniform(10, 70)])
+    heading = rng.uniform(0.25 * np.pi, 0.75 * np.pi) + rng.normal(0, 0.3)
+    trunk_pts = _random_centreline(rng, start, heading, int(rng.uniform(180, 320)))
+    trunk_pts = trunk_pts[: _inside(trunk_pts)]
+    r0 = rng.uniform(3.0, 4.6)
+    trunk_r = np.linspace(r0, r0 * rng.uniform(0.45, 0.65), len(trunk_pts))
+    trunk = _Vessel(trunk_pts, trunk_r, depth=0)
+    vessels = [trunk]
+    n_branches = int(rng.integers(2, 6))
+    for _ in range(n_branches):
+        if len(trunk_pts) < 60:
+            break
+        i = int(rng.integers(25, len(trunk_pts) - 20))
+        tangent = trunk_pts[min(i + 1, len(trunk_pts) - 1)] - trunk_pts[i - 1]
+        side = rng.choice([-1.0, 1.0])
+        angle = np.arctan2(tangent[1], tangent[0]) + side * rng.uniform(0.5, 1.2)
+        normal = np.array([np.cos(angle), np.sin(angle)])
+        origin = trunk_pts[i] + normal * trunk_r[i] * 0.6
+        pts = _random_centreline(rng, origin, angle, int(rng.uniform(60, 180)))
+        pts = pts[: _inside(pts)]
+        if len(pts) < 30:
+            continue
+        rb = trunk_r[i] * rng.uniform(0.5, 0.85)
+        vessels.append(_Vessel(pts, np.linspace(rb, rb * rng.uniform(0.5, 0.8), len(pts)), 1))
+        trunk.branch_at.append(i)
+    return vessels
+
+
+def _catheter(rng: np.random.Generator, tip: npt.NDArray[np.float64]) -> _Vessel:
+    """A uniform, dense tube from the top edge to the ostium of the first tree."""
+    entry = np.array([tip[0] + rng.uniform(-60, 60), -15.0])
+    n = int(np.linalg.norm(tip - entry)) + 1
+    t = np.linspace(0.0, 1.0, n)[:, None]
+    bow = np.sin(np.pi * t) * rng.uniform(-25, 25)
+    d = (tip - entry) / max(np.linalg.norm(tip - entry), 1e-6)
+    pts = entry + t * (tip - entry) + bow * np.array([-d[1], d[0]])
+    return _Vessel(pts, np.full(n, rng.uniform(1.8, 2.4)), depth=-1, mu_scale=1.6)
+
+
+def _add_stenosis(
+    rng: np.random.Generator, vessel: _Vessel, percent: float
+) -> tuple[int, int, int, float] | None:
+    """Narrow ``vessel`` in place; returns (centre index, first, last, reference radius)."""
+    n = len(vessel.points)
+    ok = np.flatnonzero(2.0 * vessel.radius >= MIN_GRADABLE_DIAMETER_PX)
+    ok = ok[(ok > 20) & (ok < n - 20)]
+    for b in vessel.branch_at:  # keep clear of branch origins: they mimic narrowings
+        ok = ok[np.abs(ok - b) > 12]
+    if ok.size == 0:
+        return None
+    c = int(rng.choice(ok))
+    r_ref = float(vessel.radius[c])
+    half = int(max(3.0, r_ref * rng.uniform(1.5, 3.5)))
+    idx = np.arange(max(0, c - half), min(n, c + half + 1))
+    u = (idx - c) / half
+    bump = 0.5 * (1.0 + np.cos(np.pi * u))
+    vessel.radius[idx] *= 1.0 - (percent / 100.0) * bump
+    # Eccentric plaque: the lumen centre moves toward the free wall.
+    ecc = rng.uniform(-0.8, 0.8) * (percent / 100.0) * r_ref
+    tangent = np.gradient(vessel.points, axis=0)[idx]
+    normal = np.stack([-tangent[:, 1], tangent[:, 0]], axis=1)
+    normal /= np.linalg.norm(normal, axis=1, keepdims=True) + 1e-9
+    vessel.points[idx] += normal * (ecc * bump)[:, None]
+    return c, int(idx[0]), int(idx[-1]), r_ref
+
+
+def _chord_map(
+    vessels: list[_Vessel], scale: float, shape: tuple[int, int]
+) -> npt.NDArray[np.float32]:
+    """Path length (output px) through the lumens at each supersampled pixel.
+
+    The vessels of one tree share a map (one distance transform per tree keeps
+    generation fast); separate trees are summed, so their crossings look denser.
+    """
+    radius_img = np.zeros(shape, np.float32)
+    shift = 4
+    f = float(1 << shift)
+    for vessel in vessels:
+        for (x, y), r in zip(vessel.points * scale, vessel.radius * scale):
+            rr = max(r, 0.15 * scale)
+            cv2.circle(
+                radius_img, (int(x * f), int(y * f)), int(rr * f), float(rr), -1, cv2.LINE_8, shift
+            )
+    mask = (radius_img > 0).astype(np.uint8)
+    edge = cv2.distanceTransform(mask, cv2.DIST_L2, 3) - 0.5
+    edge = np.clip(edge, 0.0, None)
+    chord = 2.0 * np.sqrt(np.clip(edge * (2.0 * radius_img - edge), 0.0, None))
+    return chord / _SUPERSAMPLE
+
+
+def _background(rng: np.random.Generator, size: int) -> npt.NDArray[np.float32]:
+    """Smooth anatomy-like intensity field in [0.35, 0.95]."""
+    coarse = rng.normal(0.0, 1.0, (6, 6)).astype(np.float32)
+    field_ = cv2.resize(coarse, (size, size), interpolation=cv2.INTER_CUBIC)
+    field_ = (field_ - field_.min()) / (np.ptp(field_) + 1e-6)
+    lo = rng.uniform(0.35, 0.6)
+    hi = rng.uniform(max(lo + 0.2, 0.7), 0.95)
+    bg = lo + (hi - lo) * field_
+    # A broad oblique band stands in for the spine or a rib shadow.
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / size
+    theta = rng.uniform(0, np.pi)
+    d = (xx - 0.5) * np.cos(theta) + (yy - 0.5) * np.sin(theta) - rng.uniform(-0.4, 0.4)
+    bg *= 1.0 - rng.uniform(0.0, 0.2) * np.exp(-(d / rng.uniform(0.05, 0.15)) ** 2)
+    return bg.astype(np.float32)
+
+
+def generate(
+    seed: int,
+    size: int = 256,
+    positive: bool | None = None,
+) -> Angiogram:
+    """Generate one synthetic angiogram.
+
+    Args:
+        seed: fully determines the frame.
+        size: output side in pixels (square); geometry scales with it.
+        positive: force a significant stenosis (True), force none (False: only mild
+            narrowings or a clean tree), or draw it at random (None, p = 0.5).
+
+    Returns:
+        The frame with its lesions and label.
+    """
+    rng = np.random.default_rng(seed)
+    if positive is None:
+        positive = bool(rng.random() < 0.5)
+    trees = [_grow_tree(rng) for _ in range(int(rng.integers(1, 3)))]
+    vessels = [v for tree in trees for v in tree]
+
+    candidates = [v for v in vessels if np.any(2 * v.radius >= MIN_GRADABLE_DIAMETER_PX)]
+    planned: list[float] = []
+    if positive:
+        planned.append(float(rng.uniform(50.0, 95.0)))
+        if rng.random() < 0.25:
+            planned.append(float(rng.uniform(20.0, 90.0)))
+    elif rng.random() < 0.6:
+        planned.extend(float(rng.uniform(10.0, 40.0)) for _ in range(int(rng.integers(1, 3))))
+
+    scale = size / _BASE
+    lesions: list[LesionTruth] = []
+    for percent in planned:
+        rng.shuffle(candidates)
+        for v in candidates:
+            placed = _add_stenosis(rng, v, percent)
+            if placed is None:
+                continue
+            c, i0, i1, r_ref = placed
+            seg = v.points[i0 : i1 + 1] * scale
+            pad = r_ref * scale
+            box = (
+                float(seg[:, 0].min() - pad),
+                float(seg[:, 1].min() - pad),
+                float(seg[:, 0].max() + pad),
+                float(seg[:, 1].max() + pad),
+            )
+            x, y = v.points[c] * scale
+            lesions.append(LesionTruth(float(x), float(y), box, percent, 2.0 * r_ref * scale))
+            break
+    if positive and not any(l.diameter_stenosis_percent >= SIGNIFICANT_DS for l in lesions):
+        # Rare: no vessel was wide enough. Draw again with a derived seed.
+        return generate(seed + 7_919_000_003, size, positive)
+
+    catheter = _catheter(rng, vessels[0].points[0])
+    hi = size * _SUPERSAMPLE
+    chord = np.zeros((hi, hi), np.float32)
+    mu = rng.uniform(0.07, 0.13)
+    vessel_chord = np.zeros((hi, hi), np.float32)
+    for tree in trees:
+        vessel_chord += _chord_map(tree, scale * _SUPERSAMPLE, (hi, hi))
+    chord += vessel_chord + catheter.mu_scale * _chord_map([catheter], scale * _SUPERSAMPLE, (hi, hi))
+    chord = cv2.resize(chord, (size, size), interpolation=cv2.INTER_AREA)
+
+    transmitted = _background(rng, size) * np.exp(-mu * chord / scale)
+    transmitted = cv2.GaussianBlur(transmitted, (0, 0), rng.uniform(0.4, 1.0) * scale)
+    noise_sigma = rng.uniform(0.008, 0.03)
+    transmitted += rng.normal(0.0, noise_sigma, transmitted.shape).astype(np.float32) * np.sqrt(
+        np.clip(transmitted, 0.05, 1.0)
+    )
+    image = np.clip(transmitted * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    small_chord = cv2.resize(vessel_chord, (size, size), interpolation=cv2.INTER_AREA)
+    mask = np.where(small_chord > 0.5, 255, 0).astype(np.uint8)
+    stenosis = any(l.diameter_stenosis_percent >= SIGNIFICANT_DS for l in lesions)
+    return Angiogram(image, tuple(lesions), stenosis, mask, seed)
