@@ -16,12 +16,12 @@ def _parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train the Keras model")
     t.add_argument("--out", type=Path, default=Path("runs/cathnet"))
     t.add_argument("--train-size", type=int, default=10_000)
-    t.add_argument("--epochs", type=int, default=3)
     t.add_argument("--seed", type=int, default=20261128)
     e = sub.add_parser("evaluate", help="measure a bundle through the SDK on held-out frames")
     e.add_argument("--model", type=Path, default=None, help="bundle (default: the shipped one)")
     e.add_argument("--n", type=int, default=1000)
     e.add_argument("--split", default="test", choices=("test", "validation"))
+    e.add_argument("--size", type=int, default=256, help="generated frame side in pixels")
     e.add_argument("--backend", default="auto")
     e.add_argument("--write-card", action="store_true", help="store the result in the card")
     s = sub.add_parser("samples", help="write the SDK's sample images")
@@ -44,24 +44,24 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "evaluate":
         from cathnet_train.evaluate import evaluate, write_metrics
 
-        result = evaluate(args.model, args.n, args.split, backend=args.backend)
+        result = evaluate(args.model, args.n, args.split, size=args.size, backend=args.backend)
         print(json.dumps(result, indent=2))
         if args.write_card:
             from cathnet.bundle import default_bundle_path
 
-            write_metrics(args.model or default_bundle_path(), f"{args.split}_int8", result)
+            write_metrics(args.model or default_bundle_path(), f"{args.split}_{args.size}px_int8", result)
         return 0
     from cathnet_train.train import TrainConfig, train
 
     if args.command == "train":
-        train(TrainConfig(train_size=args.train_size, epochs=args.epochs, seed=args.seed), args.out)
+        train(TrainConfig(train_size=args.train_size, seed=args.seed), args.out)
         return 0
     from cathnet_convert.build import build_bundle
     from cathnet_train.evaluate import evaluate, write_metrics
 
     train(TrainConfig(), args.work)
     build_bundle(args.work / "cathnet.keras", args.bundle)
-    write_metrics(args.bundle, "test_int8", evaluate(args.bundle, 1000, "test"))
+    write_metrics(args.bundle, "test_256px_int8", evaluate(args.bundle, 1000, "test"))
     print(json.dumps(json.loads((args.bundle / "model.json").read_text())["metrics"], indent=2))
     return 0
 

@@ -9,22 +9,26 @@ from __future__ import annotations
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
+from cathnet.geometry import Letterbox
 from cathnet.preprocess import InputSpec, preprocess
 from cathnet_train.synth import Angiogram, generate
 
 SEED_RANGES: dict[str, tuple[int, int]] = {
     "train": (0, 1_000_000),
-    "calibration": (1_000_000, 1_100_000),  # representative data for int8, threshold
-    "validation": (2_000_000, 2_100_000),
+    "calibration": (1_000_000, 1_100_000),  # representative data for int8
+    "validation": (2_000_000, 2_100_000),  # threshold calibration
     "test": (9_000_000, 9_100_000),  # held out: never used in training or tuning
     "samples": (9_900_000, 9_900_100),
 }
-# Lesions at or above this %DS are drawn on the heatmap target.
-HEATMAP_MIN_DS = 30.0
+# Only significant lesions are drawn on the heatmap target: mild wall irregularities
+# are normal findings and must not light it up (their %DS is still regressed).
+HEATMAP_MIN_DS = 50.0
 OUTPUT_STRIDE = 8
+AUX_STRIDE = 4
 
 
 def seeds(split: str, n: int, offset: int = 0) -> list[int]:
@@ -47,11 +51,17 @@ class Batch:
         x: (N, H, W, 1) float32 in [0, 1].
         probability: (N, 1) float32, 1 where a >= 50 % stenosis is present.
         lesion_map: (N, H/8, W/8, 3) float32: heat target, %DS/100 target, %DS mask.
+        vessels: (N, H/4, W/4, 1) float32: vessel fraction per cell (auxiliary target).
     """
 
     x: npt.NDArray[np.float32]
     probability: npt.NDArray[np.float32]
     lesion_map: npt.NDArray[np.float32]
+    vessels: npt.NDArray[np.float32]
+
+    def targets(self) -> dict[str, npt.NDArray[np.float32]]:
+        """Keras ``y`` for a model built with ``vessel_head=True``."""
+        return {"probability": self.probability, "lesion_map": self.lesion_map, "vessels": self.vessels}
 
 
 def targets(frame: Angiogram, spec: InputSpec) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
@@ -74,11 +84,27 @@ def targets(frame: Angiogram, spec: InputSpec) -> tuple[npt.NDArray[np.float32],
     return x, np.stack([heat, ds, mask], axis=-1)
 
 
-def _one(args: tuple[int, InputSpec]) -> tuple[npt.NDArray[np.float32], float, npt.NDArray[np.float32]]:
+def vessel_target(frame: Angiogram, spec: InputSpec) -> npt.NDArray[np.float32]:
+    """(H/4, W/4, 1) fraction of each cell covered by vessel, letterboxed like the input."""
+    h, w = frame.vessel_mask.shape
+    box = Letterbox.fit(w, h, spec.width, spec.height)
+    new_w, new_h = box.content_size
+    canvas = np.zeros((spec.height, spec.width), np.float32)
+    canvas[box.pad_y : box.pad_y + new_h, box.pad_x : box.pad_x + new_w] = cv2.resize(
+        frame.vessel_mask.astype(np.float32) / 255.0, (new_w, new_h), interpolation=cv2.INTER_AREA
+    )
+    size = (spec.width // AUX_STRIDE, spec.height // AUX_STRIDE)
+    return cv2.resize(canvas, size, interpolation=cv2.INTER_AREA)[..., None]
+
+
+_Row = tuple[npt.NDArray[np.float32], float, npt.NDArray[np.float32], npt.NDArray[np.float32]]
+
+
+def _one(args: tuple[int, InputSpec]) -> _Row:
     seed, spec = args
     frame = generate(seed, size=spec.height)
     x, lesion_map = targets(frame, spec)
-    return x, float(frame.stenosis), lesion_map
+    return x, float(frame.stenosis), lesion_map, vessel_target(frame, spec)
 
 
 def build(seed_list: list[int], spec: InputSpec, workers: int = 2) -> Batch:
@@ -89,7 +115,9 @@ def build(seed_list: list[int], spec: InputSpec, workers: int = 2) -> Batch:
             rows = list(pool.map(_one, jobs, chunksize=64))
     else:
         rows = [_one(j) for j in jobs]
-    x = np.stack([r[0] for r in rows]).astype(np.float32)
-    y = np.array([[r[1]] for r in rows], np.float32)
-    m = np.stack([r[2] for r in rows]).astype(np.float32)
-    return Batch(x, y, m)
+    return Batch(
+        np.stack([r[0] for r in rows]).astype(np.float32),
+        np.array([[r[1]] for r in rows], np.float32),
+        np.stack([r[2] for r in rows]).astype(np.float32),
+        np.stack([r[3] for r in rows]).astype(np.float32),
+    )

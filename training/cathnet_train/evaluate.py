@@ -62,7 +62,7 @@ def evaluate(
         **{k: round(v, 4) for k, v in report.items()},
         "lesion_hit_rate": round(float(np.mean(hits)), 4) if hits else None,
         "ds_mae_points": round(float(np.mean(ds_err)), 2) if ds_err else None,
-        "command": f"cathnet-train evaluate --n {n} --split {split}",
+        "command": f"cathnet-train evaluate --n {n} --split {split} --size {size}",
     }
     analyzer.close()
     return result

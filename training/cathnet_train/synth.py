@@ -131,6 +131,10 @@ def _add_stenosis(
     n = len(vessel.points)
     ok = np.flatnonzero(2.0 * vessel.radius >= MIN_GRADABLE_DIAMETER_PX)
     ok = ok[(ok > 20) & (ok < n - 20)]
+    # Only inside the frame, clear of its border: a lesion off-screen cannot be labelled.
+    margin = 12.0
+    pts = vessel.points[ok]
+    ok = ok[np.all((pts >= margin) & (pts <= _BASE - margin), axis=1)]
     for b in vessel.branch_at:  # keep clear of branch origins: they mimic narrowings
         ok = ok[np.abs(ok - b) > 12]
     if ok.size == 0:
@@ -171,7 +175,11 @@ def _chord_map(
     mask = (radius_img > 0).astype(np.uint8)
     edge = cv2.distanceTransform(mask, cv2.DIST_L2, 3) - 0.5
     edge = np.clip(edge, 0.0, None)
-    chord = 2.0 * np.sqrt(np.clip(edge * (2.0 * radius_img - edge), 0.0, None))
+    # Where a thinner vessel (a branch, or the narrowed lumen) was drawn over a wider one,
+    # the stored radius is the thinner one; the distance to the edge is the better
+    # bound there, and without it crossings would render as false gaps.
+    radius = np.maximum(radius_img, edge)
+    chord = 2.0 * np.sqrt(np.clip(edge * (2.0 * radius - edge), 0.0, None))
     return chord / _SUPERSAMPLE
 
 

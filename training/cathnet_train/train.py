@@ -1,4 +1,11 @@
-"""Trains the CathNet model on generated angiograms (Keras 3 on TensorFlow CPU)."""
+"""Trains the CathNet model on generated angiograms (Keras 3 on TensorFlow CPU).
+
+Two curriculum stages, the second starting from the first one's weights:
+
+1. short vessel segments (64x64 windows): "is there a narrowing here, where, how bad?"
+2. whole frames: the same questions in the context of the whole tree, which also fits
+   the frame-level read-out to whole-frame statistics.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +21,21 @@ from cathnet.preprocess import InputSpec
 from cathnet_train import dataset
 from cathnet_train.losses import lesion_map_loss
 from cathnet_train.metrics import roc_auc
-from cathnet_train.model import build_model
+from cathnet_train.model import build_model, deployable
+from cathnet_train.segments import cut_segments
+
+
+class _Progress(keras.callbacks.Callback):
+    """Prints the running losses every ``every`` steps (long epochs on a CPU)."""
+
+    def __init__(self, every: int = 100) -> None:
+        super().__init__()
+        self.every = every
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, float] | None = None) -> None:
+        if logs and batch % self.every == 0:
+            text = " ".join(f"{k}={v:.4f}" for k, v in sorted(logs.items()))
+            print(f"  step {batch}: {text}", flush=True)
 
 
 @dataclass(frozen=True)
@@ -23,16 +44,27 @@ class TrainConfig:
 
     train_size: int = 10_000
     validation_size: int = 600
-    epochs: int = 3
+    segment_epochs: int = 3
+    frame_size: int = 4_000
+    frame_epochs: int = 1
     batch_size: int = 32
     learning_rate: float = 2e-3
+    frame_learning_rate: float = 5e-4
     seed: int = 20261128
     growth: int = 12
     workers: int = 2
 
 
+def _compile(model: keras.Model, learning_rate: float | keras.optimizers.schedules.LearningRateSchedule) -> None:
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss={"probability": "binary_crossentropy", "lesion_map": lesion_map_loss,
+              "vessels": "binary_crossentropy"},
+    )
+
+
 def train(config: TrainConfig, out_dir: Path, spec: InputSpec | None = None) -> dict[str, object]:
-    """Trains and saves ``out_dir/cathnet.keras`` and ``out_dir/training.json``.
+    """Trains through the curriculum; saves ``out_dir/cathnet.keras`` and ``training.json``.
 
     Returns:
         The training summary written to ``training.json``.
@@ -41,43 +73,53 @@ def train(config: TrainConfig, out_dir: Path, spec: InputSpec | None = None) -> 
     out_dir.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(config.seed)
     t0 = time.time()
-    data = dataset.build(dataset.seeds("train", config.train_size), spec, config.workers)
+    frames = dataset.build(dataset.seeds("train", config.train_size), spec, config.workers)
     val = dataset.build(dataset.seeds("validation", config.validation_size), spec, config.workers)
+    segments = cut_segments(frames, config.seed)
     t_data = time.time() - t0
-    print(f"generated {config.train_size} training frames in {t_data:.0f} s", flush=True)
+    print(f"{config.train_size} frames, {len(segments.x)} segments "
+          f"({segments.probability.mean():.2f} positive) in {t_data:.0f} s", flush=True)
 
-    model = build_model(spec, config.growth)
-    steps = config.epochs * int(np.ceil(config.train_size / config.batch_size))
-    schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, steps, alpha=0.02)
-    model.compile(
-        optimizer=keras.optimizers.Adam(schedule),
-        loss={"probability": "binary_crossentropy", "lesion_map": lesion_map_loss},
-    )
-    history = model.fit(
-        data.x,
-        {"probability": data.probability, "lesion_map": data.lesion_map},
-        batch_size=config.batch_size,
-        epochs=config.epochs,
-        validation_data=(val.x, {"probability": val.probability, "lesion_map": val.lesion_map}),
-        shuffle=True,
-        verbose=2,
-    )
-    val_prob = model.predict(val.x, batch_size=64, verbose=0)["probability"][:, 0]
+    model = build_model(None, config.growth, vessel_head=True)
+    steps = config.segment_epochs * int(np.ceil(len(segments.x) / config.batch_size))
+    _compile(model, keras.optimizers.schedules.CosineDecay(config.learning_rate, steps, alpha=0.05))
+    t1 = time.time()
+    stage1 = model.fit(segments.x, segments.targets(), batch_size=config.batch_size,
+                       epochs=config.segment_epochs, shuffle=True, callbacks=[_Progress()], verbose=2)
+    del segments
+    t2 = time.time()
+    _compile(model, config.frame_learning_rate)
+    n = config.frame_size
+    subset = dataset.Batch(frames.x[:n], frames.probability[:n], frames.lesion_map[:n], frames.vessels[:n])
+    stage2 = model.fit(subset.x, subset.targets(), batch_size=config.batch_size,
+                       epochs=config.frame_epochs, shuffle=True, callbacks=[_Progress()], verbose=2)
+    t3 = time.time()
+
+    product = deployable(model, spec, config.growth)
+    val_prob = product.predict(val.x, batch_size=64, verbose=0)["probability"][:, 0]
     summary: dict[str, object] = {
         "config": asdict(config),
-        "input": spec.to_card(),
+        "curriculum": [
+            {"stage": 1, "what": f"64x64 vessel segments cut from {config.train_size} frames",
+             "epochs": config.segment_epochs, "seconds": round(t2 - t1, 1)},
+            {"stage": 2, "what": f"{n} whole frames, from stage 1's weights",
+             "epochs": config.frame_epochs, "seconds": round(t3 - t2, 1)},
+        ],
         "data": {
             "generator": "cathnet_train.synth.generate (synthetic)",
             "train_seeds": [dataset.SEED_RANGES["train"][0], config.train_size],
             "validation_seeds": [dataset.SEED_RANGES["validation"][0], config.validation_size],
-            "positive_fraction": float(data.probability.mean()),
+            "positive_fraction": round(float(frames.probability.mean()), 3),
         },
-        "history": {k: [float(v) for v in vals] for k, vals in history.history.items()},
-        "validation_auc_float": roc_auc(val.probability[:, 0], val_prob),
+        "history": {
+            "stage1": {k: [round(float(v), 5) for v in vals] for k, vals in stage1.history.items()},
+            "stage2": {k: [round(float(v), 5) for v in vals] for k, vals in stage2.history.items()},
+        },
+        "validation_auc_float": round(roc_auc(val.probability[:, 0], val_prob), 4),
         "seconds": {"data": round(t_data, 1), "total": round(time.time() - t0, 1)},
-        "parameters": int(model.count_params()),
+        "parameters": int(product.count_params()),
     }
-    model.save(out_dir / "cathnet.keras")
+    product.save(out_dir / "cathnet.keras")
     (out_dir / "training.json").write_text(json.dumps(summary, indent=2))
     print(f"validation AUC (float, synthetic): {summary['validation_auc_float']:.4f}", flush=True)
     return summary

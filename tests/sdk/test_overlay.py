@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import numpy as np
+
+from cathnet import Findings, Lesion
+from cathnet.overlay import render, to_display
+
+
+def _findings() -> Findings:
+    lesion = Lesion(100.0, 80.0, (90.0, 70.0, 110.0, 95.0), 0.9, 75.0)
+    return Findings(0.93, True, 0.5, (lesion,), (256, 200))
+
+
+def test_draws_in_severity_colour_and_upscales_small_frames() -> None:
+    image = np.full((200, 256), 128, np.uint8)
+    out = render(image, _findings())
+    assert out.dtype == np.uint8 and out.shape == (400, 512, 3)  # 2x so text stays legible
+    # The severe lesion's box edge is drawn in red (BGR), the rest stays grey.
+    assert tuple(out[140, 180:220].max(axis=0)) != (128, 128, 128)
+    red = (out[..., 2] > 200) & (out[..., 0] < 100)
+    assert red[130:200, 170:230].any()
+    assert not red[300:380, 300:500].any()
+
+
+def test_sixteen_bit_and_colour_inputs_display() -> None:
+    ramp = np.tile(np.linspace(0, 65535, 256, dtype=np.uint16), (200, 1))
+    disp = to_display(ramp)
+    assert disp.dtype == np.uint8 and disp.shape == (200, 256, 3)
+    assert disp[0, 0, 0] < 10 and disp[0, -1, 0] > 245
+    assert to_display(np.zeros((200, 256, 4), np.uint8)).shape == (200, 256, 3)
