@@ -68,7 +68,8 @@ def build_bundle(
         "version": version,
         "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "task": "coronary stenosis (>= 50 % diameter stenosis) detection, localisation, grading",
-        "disclaimer": "Research use only — not for clinical diagnosis. Trained on synthetic data only.",
+        "disclaimer": "Research use only — not for clinical diagnosis.",
+        "data_note": "trained and measured on synthetic angiograms only",
         "input": spec.to_card() | {"dtype": "float32 to the SDK; int8 inside the model",
                                     "quantization": "int8 (scale/zero point read from the model)"},
         "outputs": {

@@ -96,7 +96,6 @@ class Analyzer:
         """
         if self._closed:
             raise BackendUnavailableError("analyzer.closed", "expected an open Analyzer, got a closed one")
-        timing: dict[str, float] = {}
         t0 = time.perf_counter()
         pixels = image_input.load(image)
         t1 = time.perf_counter()

@@ -120,7 +120,9 @@ def _cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
     if overlay_dir is not None:
         overlay_dir.mkdir(parents=True, exist_ok=True)
     if not args.json:
-        out.write(f"{DISCLAIMER}\nmodel {analyzer.bundle.id} {analyzer.bundle.version}, backend {analyzer.backend}\n")
+        bundle = analyzer.bundle
+        note = bundle.card.get("data_note", "")
+        out.write(f"{DISCLAIMER}\nmodel {bundle.id} {bundle.version}{note and ' (' + note + ')'}, backend {analyzer.backend}\n")
     failed = 0
     used: set[str] = set()
     for path in paths:

@@ -39,7 +39,7 @@ def render(image: npt.NDArray[Any], findings: Findings) -> npt.NDArray[np.uint8]
     up = max(1.0, 512.0 / max(h, w))
     if up > 1.0:
         canvas = cv2.resize(canvas, (round(w * up), round(h * up)), interpolation=cv2.INTER_LINEAR)
-    font_scale = max(canvas.shape[1] / 1100.0, 0.45)
+    font_scale = max(canvas.shape[1] / 900.0, 0.5)
     thick = max(1, round(font_scale * 2))
     for lesion in findings.lesions:
         colour = _COLOURS[lesion.severity]
@@ -69,7 +69,10 @@ def _text(
     colour: tuple[int, int, int],
     thick: int,
 ) -> None:
-    # Hershey fonts are ASCII only; a dark outline keeps text legible on bright vessels.
+    # Hershey fonts are ASCII only; a dark plate keeps text legible on bright vessels
+    # (an outline drawn thicker would space the glyphs differently and smear).
     ascii_text = text.replace("—", "-")
-    cv2.putText(canvas, ascii_text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), thick + 2, cv2.LINE_AA)
+    (tw, th), base = cv2.getTextSize(ascii_text, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
+    x, y = org
+    cv2.rectangle(canvas, (x - 2, y - th - 3), (x + tw + 2, y + base), (0, 0, 0), -1)
     cv2.putText(canvas, ascii_text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, thick, cv2.LINE_AA)

@@ -7,7 +7,6 @@ import math
 import os
 from pathlib import Path
 
-import pytest
 
 import cathnet
 from tests.sdk import golden

@@ -86,9 +86,12 @@ def build_model(
     # The frame-level call is a logistic read-out of the strongest lesion evidence:
     # a frame is positive because of a lesion, so the call cannot drift from the map.
     evidence = layers.Multiply(name="evidence")([heat, grade])
+    # Pool the concatenated map, not ``heat`` itself: a tensor feeding both a
+    # concatenation and a max gets two conflicting int8 scales and full-integer
+    # conversion fails ("same scale constraint") for some weights.
     pooled = layers.Concatenate(name="pooled")(
         [
-            layers.GlobalMaxPooling2D(name="heat_max")(heat),
+            layers.GlobalMaxPooling2D(name="map_max")(lesion_map),
             layers.GlobalMaxPooling2D(name="evidence_max")(evidence),
         ]
     )

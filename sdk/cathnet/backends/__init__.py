@@ -9,7 +9,7 @@ from cathnet.backends.coreml import CoreMLBackend
 from cathnet.backends.coreml import unavailable_reason as coreml_unavailable_reason
 from cathnet.backends.tflite import RUNTIMES, TFLiteBackend, import_interpreter
 from cathnet.bundle import ModelBundle
-from cathnet.errors import BackendUnavailableError, CathNetError
+from cathnet.errors import BackendUnavailableError
 
 # "auto" tries these in order and takes the first that loads.
 AUTO_ORDER = ("coreml", "litert", "tflite-runtime", "tensorflow")
@@ -90,7 +90,6 @@ def _create_one(bundle: ModelBundle, name: str, num_threads: int | None) -> tupl
 __all__ = [
     "BACKENDS",
     "Backend",
-    "CathNetError",
     "available_backends",
     "create",
 ]
