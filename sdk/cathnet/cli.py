@@ -118,7 +118,12 @@ def _cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
         raise CathNetError("usage.no_inputs", f"expected image files, found none in {args.paths}")
     overlay_dir = Path(args.overlay) if args.overlay else None
     if overlay_dir is not None:
-        overlay_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            overlay_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CathNetError(
+                "usage.overlay_dir", f"expected a writable overlay folder, got {overlay_dir}: {exc}"
+            ) from None
     if not args.json:
         bundle = analyzer.bundle
         note = bundle.card.get("data_note", "")

@@ -90,7 +90,8 @@ def test_human_output_has_the_disclaimer(sample_paths: list[Path]) -> None:
 @pytest.mark.parametrize(
     "args",
     [["analyze", "--model", "/nonexistent/bundle", "x.png"], ["analyze", "--bogus", "x.png"], ["analyze"],
-     ["analyze", "--backend", "coreml-nope", "x.png"]],
+     ["analyze", "--backend", "coreml-nope", "x.png"], ["analyze", "--threads", "0", "x.png"],
+     ["analyze", "--overlay", "/proc/cathnet-overlays", "x.png"]],
 )
 def test_usage_and_model_errors_exit_2(args: list[str]) -> None:
     code, _ = _run(args)

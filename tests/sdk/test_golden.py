@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 
 
+import pytest
+
 import cathnet
 from tests.sdk import golden
 
@@ -37,3 +39,16 @@ def test_samples_agree_with_their_ground_truth(
             assert top is not None
             nearest = min(math.hypot(top.x - l["x"], top.y - l["y"]) for l in significant)
             assert nearest <= 0.06 * truth["size"], path.name
+
+
+@pytest.mark.parametrize("backend", ["litert", "tensorflow"])
+def test_every_available_backend_matches_golden(backend: str, sample_paths: list[Path]) -> None:
+    reason = cathnet.available_backends()[backend]
+    if reason is not None:
+        pytest.skip(f"{backend} unavailable here: {reason}")
+    expected = golden.load()
+    with cathnet.Analyzer(backend=backend, num_threads=1) as analyzer:
+        for path in sample_paths:
+            record = analyzer.predict(path).to_dict()
+            assert record["backend"] == backend
+            assert golden.compare(expected[path.name], record) == [], (backend, path.name)
