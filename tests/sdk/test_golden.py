@@ -7,10 +7,9 @@ import math
 import os
 from pathlib import Path
 
-
+import cathnet
 import pytest
 
-import cathnet
 from tests.sdk import golden
 
 
