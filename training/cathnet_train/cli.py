@@ -26,6 +26,10 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--write-card", action="store_true", help="store the result in the card")
     s = sub.add_parser("samples", help="write the SDK's sample images")
     s.add_argument("--out", type=Path, default=Path("sdk/cathnet/samples"))
+    c = sub.add_parser("capture-eval", help="measure screen detection on simulated photos")
+    c.add_argument("--n", type=int, default=300)
+    c.add_argument("--empty", type=int, default=50)
+    c.add_argument("--real-dir", type=Path, default=Path("../shared/data/real-angiograms"))
     a = sub.add_parser("all", help="train, build the bundle, evaluate and write it to the card")
     a.add_argument("--work", type=Path, default=Path("runs/cathnet"))
     a.add_argument("--bundle", type=Path, default=REPO_BUNDLE)
@@ -40,6 +44,12 @@ def main(argv: list[str] | None = None) -> int:
 
         for path in write_samples(args.out):
             print(path)
+        return 0
+    if args.command == "capture-eval":
+        from cathnet_train.capture_eval import evaluate_capture
+
+        real = args.real_dir if args.real_dir.is_dir() else None
+        print(json.dumps(evaluate_capture(args.n, args.empty, real), indent=2))
         return 0
     if args.command == "evaluate":
         from cathnet_train.evaluate import evaluate, write_metrics

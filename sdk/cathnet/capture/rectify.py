@@ -1,0 +1,50 @@
+"""Square-on view of a found screen, and the coordinate mapping back to the photo."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+
+@dataclass(frozen=True)
+class Rectified:
+    """A rectified screen.
+
+    Attributes:
+        image: the screen warped square-on, same dtype and channels as the photo.
+        homography: (3, 3) photo pixels → rectified pixels.
+    """
+
+    image: npt.NDArray[np.uint8]
+    homography: npt.NDArray[np.float64]
+
+    def to_photo(self, points: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        """(N, 2) rectified pixels → photo pixels (inverse homography)."""
+        p = np.asarray(points, np.float64).reshape(-1, 1, 2)
+        return cv2.perspectiveTransform(p, np.linalg.inv(self.homography)).reshape(-1, 2)
+
+    def to_rectified(self, points: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        """(N, 2) photo pixels → rectified pixels."""
+        p = np.asarray(points, np.float64).reshape(-1, 1, 2)
+        return cv2.perspectiveTransform(p, self.homography).reshape(-1, 2)
+
+
+def rectify(photo: npt.NDArray[np.uint8], corners: npt.ArrayLike) -> Rectified:
+    """Warps the quad ``corners`` (TL, TR, BR, BL, photo pixels) to a rectangle.
+
+    The output keeps the screen's own resolution in the photo (the longer of each pair
+    of opposite sides), so nothing is downsampled here: the model's preprocessing
+    downsamples once, with area averaging, which does not amplify moiré.
+    """
+    c = np.asarray(corners, np.float64).reshape(4, 2)
+    width = round(max(np.linalg.norm(c[1] - c[0]), np.linalg.norm(c[2] - c[3])))
+    height = round(max(np.linalg.norm(c[3] - c[0]), np.linalg.norm(c[2] - c[1])))
+    # Corners are pixel positions of the screen's outer edge: map them to the outer
+    # edge of the output pixels (-0.5 and size - 0.5).
+    dst = np.array([[-0.5, -0.5], [width - 0.5, -0.5], [width - 0.5, height - 0.5], [-0.5, height - 0.5]])
+    hmat = cv2.getPerspectiveTransform(c.astype(np.float32), dst.astype(np.float32)).astype(np.float64)
+    image = cv2.warpPerspective(photo, hmat, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return Rectified(image, hmat)

@@ -1,0 +1,51 @@
+"""Screen detection on simulated monitor photos (cathnet_train.photo_sim)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from cathnet.capture import find_screen, order_corners, rectify
+
+sim = pytest.importorskip("cathnet_train.photo_sim", reason="the photo simulator lives in the training package")
+from cathnet_train.synth import generate  # noqa: E402
+
+
+@pytest.mark.parametrize("rotation", [0, 1, 2, 3])
+@pytest.mark.parametrize("flip", [False, True])
+def test_order_corners_any_input_order(rotation: int, flip: bool) -> None:
+    tl_tr_br_bl = np.array([[10.0, 12.0], [200.0, 30.0], [190.0, 160.0], [5.0, 140.0]])
+    shuffled = np.roll(tl_tr_br_bl, rotation, axis=0)
+    if flip:
+        shuffled = shuffled[::-1]
+    np.testing.assert_array_equal(order_corners(shuffled), tl_tr_br_bl)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_finds_the_lit_screen_to_a_fraction_of_a_percent(seed: int) -> None:
+    photo = sim.simulate(70_000 + seed, generate(70_000 + seed, size=512).image)
+    found = find_screen(photo.image)
+    assert found, getattr(found, "reason", "")
+    diag = np.linalg.norm(photo.corners[2] - photo.corners[0])
+    assert np.linalg.norm(found.corners - photo.corners, axis=1).max() <= 0.01 * diag
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_no_monitor_is_an_answer_with_guidance(seed: int) -> None:
+    found = find_screen(sim.simulate(80_000 + seed, None).image)
+    assert not found
+    assert "fit the whole screen" in found.reason
+
+
+def test_rectify_round_trips_coordinates_and_recovers_the_screen() -> None:
+    frame = generate(71_000, size=512).image
+    photo = sim.simulate(71_000, frame)
+    rect = rectify(photo.image, photo.corners)
+    h, w = rect.image.shape[:2]
+    np.testing.assert_allclose(rect.to_rectified(photo.corners), [[-0.5, -0.5], [w - 0.5, -0.5], [w - 0.5, h - 0.5], [-0.5, h - 0.5]], atol=1e-3)
+    pts = np.array([[10.0, 20.0], [w / 2, h / 2], [w - 5.0, h - 7.0]])
+    np.testing.assert_allclose(rect.to_rectified(rect.to_photo(pts)), pts, atol=1e-3)
+    # The rectified photo shows what the monitor displayed (glare, blur and JPEG aside).
+    shown = cv2.resize(cv2.cvtColor(rect.image, cv2.COLOR_BGR2GRAY), photo.screen.shape[::-1], interpolation=cv2.INTER_AREA)
+    assert np.corrcoef(shown.ravel().astype(float), photo.screen.ravel().astype(float))[0, 1] > 0.9

@@ -1,0 +1,49 @@
+"""Measures screen detection on simulated monitor photos (seeds never used in tuning).
+
+Half the photos show generated frames, half (when ../shared is present) real frames;
+a further set shows no monitor at all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from cathnet.capture import find_screen
+from cathnet_train.photo_sim import simulate
+from cathnet_train.synth import generate
+
+PHOTO_TEST_SEEDS = 9_500_000  # tuning used seeds below 100_000
+
+
+def evaluate_capture(n: int = 300, n_empty: int = 50, real_dir: Path | None = None) -> dict[str, Any]:
+    """Found rate, per-corner error (fraction of the screen diagonal), false finds."""
+    real = sorted(p for p in real_dir.glob("*/*.png") if not p.stem.endswith("_gt")) if real_dir else []
+    errors, found, real_used = [], 0, 0
+    for k in range(n):
+        seed = PHOTO_TEST_SEEDS + k
+        if real and k % 2:
+            frame = cv2.imread(str(real[k % len(real)]), cv2.IMREAD_GRAYSCALE)
+            real_used += 1
+        else:
+            frame = generate(seed, size=512).image
+        photo = simulate(seed, frame)
+        result = find_screen(photo.image)
+        if result:
+            found += 1
+            diag = float(np.linalg.norm(photo.corners[2] - photo.corners[0]))
+            errors.extend(np.linalg.norm(result.corners - photo.corners, axis=1) / diag)
+    false = sum(bool(find_screen(simulate(PHOTO_TEST_SEEDS + n + k, None).image)) for k in range(n_empty))
+    e = np.array(errors) if errors else np.array([np.nan])
+    return {
+        "test_set": f"simulated photos, seeds {PHOTO_TEST_SEEDS}..{PHOTO_TEST_SEEDS + n + n_empty - 1}; "
+                    f"{real_used} show real frames, {n - real_used} synthetic; {n_empty} without a monitor",
+        "found_rate": round(found / n, 4),
+        "corner_error_median_pct_diag": round(100 * float(np.median(e)), 3),
+        "corner_error_p95_pct_diag": round(100 * float(np.percentile(e, 95)), 3),
+        "false_found_rate": round(false / max(n_empty, 1), 4),
+        "command": f"cathnet-train capture-eval --n {n} --empty {n_empty}",
+    }
