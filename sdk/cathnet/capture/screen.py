@@ -79,11 +79,36 @@ def _candidates(edges: npt.NDArray[np.uint8]) -> list[npt.NDArray[np.float64]]:
             continue
         peri = cv2.arcLength(hull, True)
         for eps in (0.01, 0.02, 0.04):
-            approx = cv2.approxPolyDP(hull, eps * peri, True)
+            approx = cv2.approxPolyDP(hull, eps * peri, True).reshape(-1, 2).astype(np.float64)
             if len(approx) == 4:
-                quads.append(order_corners(approx.reshape(4, 2)))
+                quads.append(order_corners(approx))
                 break
+            if 5 <= len(approx) <= 8:
+                quad = _four_longest_sides(approx)
+                if quad is not None and abs(cv2.contourArea(quad.astype(np.float32)) / cv2.contourArea(hull) - 1) < 0.15:
+                    quads.append(order_corners(quad))
+                    break
     return quads
+
+
+def _four_longest_sides(poly: npt.NDArray[np.float64]) -> npt.NDArray[np.float64] | None:
+    """A quad from the four longest sides of a polygon, extended to meet.
+
+    A corner cut off by the photo's border or a hand leaves a short extra side; the
+    four long sides still define the screen.
+    """
+    sides = [(poly[i], poly[(i + 1) % len(poly)]) for i in range(len(poly))]
+    keep = sorted(np.argsort([-np.linalg.norm(b - a) for a, b in sides])[:4])
+    corners = []
+    for i in range(4):
+        (a1, b1), (a2, b2) = sides[keep[i - 1]], sides[keep[i]]
+        d1, d2 = b1 - a1, b2 - a2
+        mat = np.array([d1, -d2]).T
+        if abs(np.linalg.det(mat)) < 1e-9:
+            return None
+        t, _ = np.linalg.solve(mat, a2 - a1)
+        corners.append(a1 + t * d1)
+    return np.array(corners)
 
 
 def _refine(grey: npt.NDArray[np.uint8], quad: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -143,6 +168,31 @@ def _looks_like_a_screen(
     return True
 
 
+def _inner_screen(
+    blurred: npt.NDArray[np.uint8], colour: npt.NDArray[np.uint8] | None, outer: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.float64], float] | None:
+    """A lit area just inside ``outer`` whose edge was too faint for the first pass.
+
+    A dark matte bezel around a panel's backlit black is a weak step: look again inside
+    the outer quad with lower thresholds, for a quad in a thin band (area ratio 0.75-0.98).
+    """
+    mask = np.zeros(blurred.shape, np.uint8)
+    cv2.fillConvexPoly(mask, np.round(outer).astype(np.int32), 255)
+    mask = cv2.erode(mask, np.ones((5, 5), np.uint8))
+    edges = cv2.Canny(blurred, 8, 20) & mask
+    outer_area = cv2.contourArea(outer.astype(np.float32))
+    best: tuple[npt.NDArray[np.float64], float] | None = None
+    for q in _candidates(edges):
+        ratio = cv2.contourArea(q.astype(np.float32)) / outer_area
+        if not 0.75 < ratio < 0.98:
+            continue
+        support = _support(edges, q)
+        if support >= _MIN_SUPPORT and _looks_like_a_screen(blurred, colour, q):
+            if best is None or cv2.contourArea(q.astype(np.float32)) > cv2.contourArea(best[0].astype(np.float32)):
+                best = (q, support)
+    return best
+
+
 def find_screen(photo: npt.NDArray[np.uint8]) -> ScreenQuad | NoScreen:
     """Finds the lit screen area of a monitor in a photo.
 
@@ -178,5 +228,9 @@ def find_screen(photo: npt.NDArray[np.uint8]) -> ScreenQuad | NoScreen:
             best = k
             break
     quad, support = good[best]
+    if best == order[0]:
+        inner = _inner_screen(blurred, small, quad)
+        if inner is not None:
+            quad, support = inner
     corners = _refine(grey_full, quad / scale)
     return ScreenQuad(order_corners(corners), support, areas[best] / (grey.shape[0] * grey.shape[1]))

@@ -49,3 +49,19 @@ def test_rectify_round_trips_coordinates_and_recovers_the_screen() -> None:
     # The rectified photo shows what the monitor displayed (glare, blur and JPEG aside).
     shown = cv2.resize(cv2.cvtColor(rect.image, cv2.COLOR_BGR2GRAY), photo.screen.shape[::-1], interpolation=cv2.INTER_AREA)
     assert np.corrcoef(shown.ravel().astype(float), photo.screen.ravel().astype(float))[0, 1] > 0.9
+
+
+def test_a_cut_corner_is_restored_from_the_four_long_sides() -> None:
+    from cathnet.capture.screen import _four_longest_sides
+
+    chamfered = np.array([[0.0, 0.0], [90.0, 0.0], [100.0, 10.0], [100.0, 80.0], [0.0, 80.0]])
+    quad = _four_longest_sides(chamfered)
+    np.testing.assert_allclose(order_corners(quad), [[0, 0], [100, 0], [100, 80], [0, 80]], atol=1e-9)
+
+
+def test_a_uniform_or_colourful_rectangle_is_not_a_screen() -> None:
+    photo = np.full((600, 800, 3), 120, np.uint8)
+    photo[100:500, 150:650] = (20, 200, 40)  # a green cabinet door: strong edges, colourful
+    assert not find_screen(photo)
+    photo[100:500, 150:650] = 30  # a flat dark panel: nothing displayed
+    assert not find_screen(photo)
