@@ -8,6 +8,7 @@ call is serialised by the analyzer's lock.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
@@ -16,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from cathnet import backends, image_input
+from cathnet import backends, capture, image_input
 from cathnet.bundle import ModelBundle
-from cathnet.errors import BackendUnavailableError
+from cathnet.errors import BackendUnavailableError, CaptureError
 from cathnet.findings import Findings
 from cathnet.postprocess import PostprocessConfig, find_lesions
 from cathnet.preprocess import preprocess
@@ -80,20 +81,27 @@ class Analyzer:
         """The backend that runs (after ``"auto"`` resolved)."""
         return self._backend.name
 
-    def predict(self, image: image_input.ImageInput) -> Findings:
+    def predict(self, image: image_input.ImageInput, photo: bool = False) -> Findings:
         """Analyses one angiogram frame.
 
         Args:
             image: a path (PNG, JPEG, BMP, TIFF; 8- or 16-bit) or an array: (H, W) grey,
                 (H, W, 3) BGR or (H, W, 4) BGRA, uint8 or uint16, at least 64 px a side.
+            photo: ``image`` is a photo of the monitor: find the screen, rectify it,
+                crop the angiogram viewport, then analyse.
 
         Returns:
-            Findings with every coordinate in the input image's pixels.
+            Findings with every coordinate in the input image's pixels (the photo's,
+            through the inverse homography, for photos; ``screen`` then holds the
+            corners, the rectified viewport size and the lesions in its pixels).
 
         Raises:
             InvalidImageError: the input is not a usable image (the code says why).
+            CaptureError: ``photo=True`` and no monitor was found (``capture.no_screen``).
             BackendUnavailableError: the analyzer was closed (``analyzer.closed``).
         """
+        if photo:
+            return self._predict_photo(image)
         if self._closed:
             raise BackendUnavailableError("analyzer.closed", "expected an open Analyzer, got a closed one")
         t0 = time.perf_counter()
@@ -124,6 +132,46 @@ class Analyzer:
             timing_ms=timing,
             model=self.model,
             backend=self._backend.name,
+        )
+
+    def _predict_photo(self, image: image_input.ImageInput) -> Findings:
+        t0 = time.perf_counter()
+        pixels = image_input.load(image)
+        found = capture.find_screen(pixels)
+        if not found:
+            raise CaptureError("capture.no_screen", f"expected a photo of the angiogram monitor: {found.reason}")
+        rect = capture.rectify(pixels, found.corners)
+        x0, y0, x1, y1 = capture.find_viewport(rect.image)
+        viewport = np.ascontiguousarray(rect.image[y0:y1, x0:x1])
+        t1 = time.perf_counter()
+        inner = self.predict(viewport)
+        offset = np.array([x0, y0], np.float64)
+        lesions = []
+        for lesion in inner.lesions:
+            bx0, by0, bx1, by1 = lesion.box
+            box = rect.to_photo(np.array([[bx0, by0], [bx1, by0], [bx1, by1], [bx0, by1]]) + offset)
+            centre = rect.to_photo(np.array([[lesion.x, lesion.y]]) + offset)[0]
+            lesions.append(dataclasses.replace(
+                lesion, x=float(centre[0]), y=float(centre[1]),
+                box=(float(min(box[:, 0].min(), centre[0])), float(min(box[:, 1].min(), centre[1])),
+                     float(max(box[:, 0].max(), centre[0])), float(max(box[:, 1].max(), centre[1]))),
+            ))
+        screen = {
+            "corners": [[round(float(x), 2), round(float(y), 2)] for x, y in found.corners],
+            "quality": {"edge_support": round(found.support, 3), "area_fraction": round(found.area_fraction, 3)},
+            "viewport": [x0, y0, x1, y1],
+            "rectified_size": [int(rect.image.shape[1]), int(rect.image.shape[0])],
+            "lesions_rectified": [
+                dict(l.to_dict(), x=round(l.x + x0, 2), y=round(l.y + y0, 2),
+                     box=[round(l.box[0] + x0, 2), round(l.box[1] + y0, 2), round(l.box[2] + x0, 2), round(l.box[3] + y0, 2)])
+                for l in inner.lesions
+            ],
+        }
+        timing = dict(inner.timing_ms, capture=(t1 - t0) * 1e3)
+        timing["total"] = (time.perf_counter() - t0) * 1e3
+        return dataclasses.replace(
+            inner, lesions=tuple(lesions), image_size=(int(pixels.shape[1]), int(pixels.shape[0])),
+            screen=screen, timing_ms=timing,
         )
 
     def close(self) -> None:

@@ -41,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     analyze = sub.add_parser("analyze", parents=[common], help="analyse image files or folders")
     analyze.add_argument("paths", nargs="+", metavar="PATH", help="image files or directories")
     analyze.add_argument("--overlay", metavar="DIR", help="write each image with findings drawn")
+    analyze.add_argument("--photo", action="store_true",
+                         help="inputs are photos of the monitor: find and rectify the screen first")
     sub.add_parser("info", parents=[common], help="model card, artifacts and backends")
     return parser
 
@@ -63,12 +65,14 @@ def _failure_record(path: str, error: dict[str, str], analyzer: Analyzer) -> dic
     }
 
 
-def _analyze_one(analyzer: Analyzer, path: str, overlay_dir: Path | None, used: set[str]) -> dict[str, Any]:
+def _analyze_one(
+    analyzer: Analyzer, path: str, overlay_dir: Path | None, used: set[str], photo: bool = False
+) -> dict[str, Any]:
     try:
         t0 = time.perf_counter()
         pixels = image_input.read_image(path)
         decode_ms = (time.perf_counter() - t0) * 1e3
-        findings = analyzer.predict(pixels)
+        findings = analyzer.predict(pixels, photo=photo)
     except CathNetError as exc:
         return _failure_record(path, exc.to_dict(), analyzer)
     except Exception as exc:  # noqa: BLE001 - the contract is a record, never a traceback
@@ -131,7 +135,7 @@ def _cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
     failed = 0
     used: set[str] = set()
     for path in paths:
-        record = _analyze_one(analyzer, path, overlay_dir, used)
+        record = _analyze_one(analyzer, path, overlay_dir, used, args.photo)
         failed += not record["ok"]
         if args.json:
             out.write(json.dumps(record) + "\n")

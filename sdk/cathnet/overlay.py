@@ -41,6 +41,9 @@ def render(image: npt.NDArray[Any], findings: Findings) -> npt.NDArray[np.uint8]
         canvas = cv2.resize(canvas, (round(w * up), round(h * up)), interpolation=cv2.INTER_LINEAR)
     font_scale = max(canvas.shape[1] / 900.0, 0.5)
     thick = max(1, round(font_scale * 2))
+    if findings.screen is not None:
+        quad = np.round(np.array(findings.screen["corners"]) * up).astype(np.int32)
+        cv2.polylines(canvas, [quad], True, (255, 200, 0), thick)
     for lesion in findings.lesions:
         colour = _COLOURS[lesion.severity]
         x0, y0, x1, y1 = (round(v * up) for v in lesion.box)

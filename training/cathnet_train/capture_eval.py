@@ -12,25 +12,54 @@ from typing import Any
 import cv2
 import numpy as np
 
+from cathnet import Analyzer, CaptureError, Findings
 from cathnet.capture import find_screen
-from cathnet_train.photo_sim import simulate
-from cathnet_train.synth import generate
+from cathnet_train.metrics import roc_auc
+from cathnet_train.photo_sim import MonitorPhoto, simulate
+from cathnet_train.synth import SIGNIFICANT_DS, Angiogram, generate
 
 PHOTO_TEST_SEEDS = 9_500_000  # tuning used seeds below 100_000
+
+
+def _hit(photo: MonitorPhoto, angiogram: Angiogram, findings: Findings) -> bool:
+    """Top lesion within 6 % of the screen diagonal of a true >= 50 % lesion, in photo pixels."""
+    top = findings.top_lesion
+    if top is None:
+        return False
+    diag = float(np.linalg.norm(photo.corners[2] - photo.corners[0]))
+    for lesion in angiogram.lesions:
+        if lesion.diameter_stenosis_percent >= SIGNIFICANT_DS:
+            truth = cv2.perspectiveTransform(np.array([[[lesion.x, lesion.y]]]), photo.frame_to_photo)[0, 0]
+            if np.linalg.norm(truth - (top.x, top.y)) <= 0.06 * diag:
+                return True
+    return False
 
 
 def evaluate_capture(n: int = 300, n_empty: int = 50, real_dir: Path | None = None) -> dict[str, Any]:
     """Found rate, per-corner error (fraction of the screen diagonal), false finds."""
     real = sorted(p for p in real_dir.glob("*/*.png") if not p.stem.endswith("_gt")) if real_dir else []
     errors, found, real_used = [], 0, 0
+    labels, digital, through_photo, hits = [], [], [], []
+    analyzer = Analyzer()
     for k in range(n):
         seed = PHOTO_TEST_SEEDS + k
         if real and k % 2:
             frame = cv2.imread(str(real[k % len(real)]), cv2.IMREAD_GRAYSCALE)
             real_used += 1
         else:
-            frame = generate(seed, size=512).image
+            angiogram = generate(seed, size=512)
+            frame = angiogram.image
         photo = simulate(seed, frame)
+        if not (real and k % 2):  # synthetic frames carry labels: compare the two paths
+            labels.append(angiogram.stenosis)
+            digital.append(analyzer.predict(frame).stenosis_probability)
+            try:
+                findings: Findings | None = analyzer.predict(photo.image, photo=True)
+            except CaptureError:
+                findings = None  # a missed screen counts as a negative call and a miss
+            through_photo.append(findings.stenosis_probability if findings else 0.0)
+            if angiogram.stenosis:
+                hits.append(findings is not None and _hit(photo, angiogram, findings))
         result = find_screen(photo.image)
         if result:
             found += 1
@@ -45,5 +74,9 @@ def evaluate_capture(n: int = 300, n_empty: int = 50, real_dir: Path | None = No
         "corner_error_median_pct_diag": round(100 * float(np.median(e)), 3),
         "corner_error_p95_pct_diag": round(100 * float(np.percentile(e, 95)), 3),
         "false_found_rate": round(false / max(n_empty, 1), 4),
+        "stenosis_auc_digital": round(roc_auc(labels, digital), 4),
+        "stenosis_auc_through_photos": round(roc_auc(labels, through_photo), 4),
+        "auc_frames": f"the {len(labels)} synthetic frames, analysed as files and as photos",
+        "lesion_hit_rate_through_photos": round(float(np.mean(hits)), 4) if hits else None,
         "command": f"cathnet-train capture-eval --n {n} --empty {n_empty}",
     }

@@ -24,15 +24,20 @@ class MonitorPhoto:
         corners: (4, 2) lit screen corners in photo pixels, TL, TR, BR, BL; None when
             the photo shows no monitor.
         screen: the screen content that was displayed (H', W') uint8, None if no monitor.
+        frame_to_photo: (3, 3) homography from the displayed frame's pixels to the
+            photo's, None if no monitor (ground truth for lesion positions).
     """
 
     image: npt.NDArray[np.uint8]
     corners: npt.NDArray[np.float64] | None
     screen: npt.NDArray[np.uint8] | None
+    frame_to_photo: npt.NDArray[np.float64] | None = None
 
 
-def _screen(frame: npt.NDArray[np.uint8], rng: np.random.Generator) -> npt.NDArray[np.uint8]:
-    """The monitor's content: the frame on a dark UI with a text strip."""
+def _screen(
+    frame: npt.NDArray[np.uint8], rng: np.random.Generator
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.float64]]:
+    """The monitor's content (the frame on a dark UI with text) and frame → screen mapping."""
     h, w = 600, 800  # 4:3 panel
     # A backlit panel's "black" glows (30-55); the matte bezel around it does not.
     screen = np.full((h, w), int(rng.integers(30, 56)), np.uint8)
@@ -44,7 +49,9 @@ def _screen(frame: npt.NDArray[np.uint8], rng: np.random.Generator) -> npt.NDArr
         y = 20 + 22 * k
         cv2.putText(screen, f"LAO {rng.integers(10, 60)} CRA {rng.integers(0, 30)}", (10, y),
                     cv2.FONT_HERSHEY_SIMPLEX, 0.5, 200, 1, cv2.LINE_AA)
-    return screen
+    fh, fw = frame.shape[:2]
+    to_screen = np.array([[side / fw, 0, x0 + 0.5 * side / fw - 0.5], [0, side / fh, y0 + 0.5 * side / fh - 0.5], [0, 0, 1]])
+    return screen, to_screen
 
 
 def _room(rng: np.random.Generator, w: int, h: int) -> npt.NDArray[np.uint8]:
@@ -111,8 +118,9 @@ def simulate(
     photo = _room(rng, pw, ph).astype(np.float32)
     corners = None
     screen = None
+    frame_to_photo = None
     if frame is not None:
-        screen = _screen(frame, rng)
+        screen, to_screen = _screen(frame, rng)
         sh, sw = screen.shape
         corners = _pose(rng, (sw, sh), (pw, ph), max_angle)
         src = np.array([[0, 0], [sw, 0], [sw, sh], [0, sh]], np.float32)
@@ -122,6 +130,7 @@ def simulate(
         bezel_grey = float(rng.uniform(0, 15) if rng.random() < 0.7 else rng.uniform(150, 220))
         cv2.fillConvexPoly(photo, np.round(outer).astype(np.int32), (bezel_grey,) * 3)
         hmat = cv2.getPerspectiveTransform(src - 0.5, corners.astype(np.float32) - 0.5)
+        frame_to_photo = hmat.astype(np.float64) @ to_screen
         lit = cv2.warpPerspective(cv2.cvtColor(screen, cv2.COLOR_GRAY2BGR).astype(np.float32),
                                   hmat, (pw, ph), flags=cv2.INTER_LINEAR)
         inside = cv2.warpPerspective(np.ones((sh, sw), np.float32), hmat, (pw, ph), flags=cv2.INTER_LINEAR)
@@ -138,4 +147,4 @@ def simulate(
     out = np.clip(photo, 0, 255).astype(np.uint8)
     ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(70, 95))])
     out = cv2.imdecode(buf, cv2.IMREAD_COLOR)
-    return MonitorPhoto(out, corners, screen)
+    return MonitorPhoto(out, corners, screen, frame_to_photo)

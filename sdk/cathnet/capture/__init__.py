@@ -8,5 +8,6 @@ from __future__ import annotations
 
 from cathnet.capture.rectify import Rectified, rectify
 from cathnet.capture.screen import NoScreen, ScreenQuad, find_screen, order_corners
+from cathnet.capture.viewport import find_viewport
 
-__all__ = ["NoScreen", "Rectified", "ScreenQuad", "find_screen", "order_corners", "rectify"]
+__all__ = ["NoScreen", "Rectified", "ScreenQuad", "find_screen", "find_viewport", "order_corners", "rectify"]

@@ -1,0 +1,61 @@
+"""Photo → findings, end to end, with lesion positions checked in photo pixels."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+import cathnet
+from cathnet.capture import rectify
+from cathnet.cli import main
+
+sim = pytest.importorskip("cathnet_train.photo_sim", reason="the photo simulator lives in the training package")
+from cathnet_train.synth import generate  # noqa: E402
+
+
+@pytest.mark.parametrize("seed", [9_700_001, 9_700_002, 9_700_003])
+def test_photo_findings_map_back_through_the_homography(analyzer: cathnet.Analyzer, seed: int) -> None:
+    # Accuracy through photos is measured by `cathnet-train capture-eval`; this checks
+    # the geometry: corners found, and every lesion reported consistently in photo and
+    # rectified pixels, inside the screen.
+    frame = generate(seed, size=512, positive=True)
+    photo = sim.simulate(seed, frame.image)
+    findings = analyzer.predict(photo.image, photo=True)
+    corners = np.array(findings.screen["corners"])
+    diag = np.linalg.norm(photo.corners[2] - photo.corners[0])
+    assert np.linalg.norm(corners - photo.corners, axis=1).max() <= 0.01 * diag
+    assert findings.image_size == (photo.image.shape[1], photo.image.shape[0])
+    rect = rectify(photo.image, corners)
+    assert findings.screen["rectified_size"] == [rect.image.shape[1], rect.image.shape[0]]
+    assert len(findings.screen["lesions_rectified"]) == len(findings.lesions) >= 1  # positive call or not, peaks exist
+    for lesion, in_rect in zip(findings.lesions, findings.screen["lesions_rectified"]):
+        back = rect.to_photo([[in_rect["x"], in_rect["y"]]])[0]
+        assert np.linalg.norm(back - (lesion.x, lesion.y)) < 0.05
+        assert cv2.pointPolygonTest(corners.astype(np.float32), (lesion.x, lesion.y), False) >= 0
+
+
+def test_no_monitor_is_a_capture_error_with_guidance(analyzer: cathnet.Analyzer) -> None:
+    with pytest.raises(cathnet.CaptureError) as err:
+        analyzer.predict(sim.simulate(9_700_100, None).image, photo=True)
+    assert err.value.code == "capture.no_screen" and "fit the whole screen" in err.value.message
+
+
+def test_cli_photo_records_the_screen_and_fails_cleanly_without_one(tmp_path: Path) -> None:
+    seed = 9_700_004
+    good = tmp_path / "monitor.jpg"
+    cv2.imwrite(str(good), sim.simulate(seed, generate(seed, size=512).image).image)
+    empty = tmp_path / "room.jpg"
+    cv2.imwrite(str(empty), sim.simulate(9_700_101, None).image)
+    out = io.StringIO()
+    code = main(["analyze", "--photo", "--json", "--overlay", str(tmp_path / "ov"), str(good), str(empty)], out)
+    records = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert code == 1
+    assert records[0]["ok"] and len(records[0]["screen"]["corners"]) == 4
+    assert "capture" in records[0]["timing_ms"]
+    assert not records[1]["ok"] and records[1]["error"]["code"] == "capture.no_screen"
+    assert Path(records[0]["overlay"]).is_file()
