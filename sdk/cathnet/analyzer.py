@@ -145,27 +145,19 @@ class Analyzer:
         viewport = np.ascontiguousarray(rect.image[y0:y1, x0:x1])
         t1 = time.perf_counter()
         inner = self.predict(viewport)
-        offset = np.array([x0, y0], np.float64)
-        lesions = []
-        for lesion in inner.lesions:
-            bx0, by0, bx1, by1 = lesion.box
-            box = rect.to_photo(np.array([[bx0, by0], [bx1, by0], [bx1, by1], [bx0, by1]]) + offset)
-            centre = rect.to_photo(np.array([[lesion.x, lesion.y]]) + offset)[0]
-            lesions.append(dataclasses.replace(
-                lesion, x=float(centre[0]), y=float(centre[1]),
-                box=(float(min(box[:, 0].min(), centre[0])), float(min(box[:, 1].min(), centre[1])),
-                     float(max(box[:, 0].max(), centre[0])), float(max(box[:, 1].max(), centre[1]))),
-            ))
+        in_rect = [
+            dataclasses.replace(
+                l, x=l.x + x0, y=l.y + y0, box=(l.box[0] + x0, l.box[1] + y0, l.box[2] + x0, l.box[3] + y0)
+            )
+            for l in inner.lesions
+        ]
+        lesions = [rect.lesion_to_photo(l) for l in in_rect]
         screen = {
             "corners": [[round(float(x), 2), round(float(y), 2)] for x, y in found.corners],
             "quality": {"edge_support": round(found.support, 3), "area_fraction": round(found.area_fraction, 3)},
             "viewport": [x0, y0, x1, y1],
             "rectified_size": [int(rect.image.shape[1]), int(rect.image.shape[0])],
-            "lesions_rectified": [
-                dict(l.to_dict(), x=round(l.x + x0, 2), y=round(l.y + y0, 2),
-                     box=[round(l.box[0] + x0, 2), round(l.box[1] + y0, 2), round(l.box[2] + x0, 2), round(l.box[3] + y0, 2)])
-                for l in inner.lesions
-            ],
+            "lesions_rectified": [l.to_dict() for l in in_rect],
         }
         timing = dict(inner.timing_ms, capture=(t1 - t0) * 1e3)
         timing["total"] = (time.perf_counter() - t0) * 1e3

@@ -46,6 +46,13 @@ class Letterbox:
             max(1, round(self.image_height * self.scale)),
         )
 
+    def paste(self, content: npt.NDArray[np.float32], width: int, height: int, fill: float) -> npt.NDArray[np.float32]:
+        """Places already-resized ``content`` (content_size) on a width x height canvas."""
+        new_w, new_h = self.content_size
+        canvas = np.full((height, width), fill, np.float32)
+        canvas[self.pad_y : self.pad_y + new_h, self.pad_x : self.pad_x + new_w] = content
+        return canvas
+
     def to_model(self, points: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """(N, 2) image pixels → model pixels."""
         p = np.asarray(points, dtype=np.float64).reshape(-1, 2)

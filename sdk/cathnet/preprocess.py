@@ -115,6 +115,5 @@ def preprocess(
     resized = cv2.resize(grey.astype(np.float32), (new_w, new_h), interpolation=interp)
     lo, hi = np.percentile(resized, [spec.low_percentile, spec.high_percentile])
     normalised = np.clip((resized - lo) / max(float(hi - lo), 1e-6), 0.0, 1.0)
-    out = np.full((spec.height, spec.width), float(np.median(normalised)), np.float32)
-    out[box.pad_y : box.pad_y + new_h, box.pad_x : box.pad_x + new_w] = normalised
+    out = box.paste(normalised, spec.width, spec.height, float(np.median(normalised)))
     return out[:, :, None], box

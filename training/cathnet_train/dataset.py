@@ -88,11 +88,8 @@ def vessel_target(frame: Angiogram, spec: InputSpec) -> npt.NDArray[np.float32]:
     """(H/4, W/4, 1) fraction of each cell covered by vessel, letterboxed like the input."""
     h, w = frame.vessel_mask.shape
     box = Letterbox.fit(w, h, spec.width, spec.height)
-    new_w, new_h = box.content_size
-    canvas = np.zeros((spec.height, spec.width), np.float32)
-    canvas[box.pad_y : box.pad_y + new_h, box.pad_x : box.pad_x + new_w] = cv2.resize(
-        frame.vessel_mask.astype(np.float32) / 255.0, (new_w, new_h), interpolation=cv2.INTER_AREA
-    )
+    content = cv2.resize(frame.vessel_mask.astype(np.float32) / 255.0, box.content_size, interpolation=cv2.INTER_AREA)
+    canvas = box.paste(content, spec.width, spec.height, 0.0)
     size = (spec.width // AUX_STRIDE, spec.height // AUX_STRIDE)
     return cv2.resize(canvas, size, interpolation=cv2.INTER_AREA)[..., None]
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 import numpy.typing as npt
+
+from cathnet.findings import Lesion
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,26 @@ class Rectified:
         """(N, 2) rectified pixels → photo pixels (inverse homography)."""
         p = np.asarray(points, np.float64).reshape(-1, 1, 2)
         return cv2.perspectiveTransform(p, np.linalg.inv(self.homography)).reshape(-1, 2)
+
+    def lesion_to_photo(self, lesion: Lesion) -> Lesion:
+        """A lesion in rectified pixels → the same lesion in photo pixels.
+
+        The box becomes the bounding box of its four mapped corners (and the centre).
+        """
+        x0, y0, x1, y1 = lesion.box
+        box = self.to_photo([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
+        cx, cy = self.to_photo([[lesion.x, lesion.y]])[0]
+        return dataclasses.replace(
+            lesion,
+            x=float(cx),
+            y=float(cy),
+            box=(
+                float(min(box[:, 0].min(), cx)),
+                float(min(box[:, 1].min(), cy)),
+                float(max(box[:, 0].max(), cx)),
+                float(max(box[:, 1].max(), cy)),
+            ),
+        )
 
     def to_rectified(self, points: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """(N, 2) photo pixels → rectified pixels."""
