@@ -8,27 +8,74 @@ import numpy.typing as npt
 
 from cathnet.preprocess import to_grey
 
-_MIN_FRACTION = 0.2
+_MIN_FRACTION = 0.2  # of the screen's width and of its height
+_ABOVE_PANEL = 25.0  # grey levels above the panel's black that count as image
+
+
+def _main_run(profile: npt.NDArray[np.float64]) -> tuple[int, int]:
+    """[start, end) of the heaviest run of ``profile >= half its maximum``.
+
+    The outermost 1.5 % is ignored: a sliver of a light bezel left by the corner fit
+    is "bright" over the whole height but is not the image.
+    """
+    profile = profile.copy()
+    edge = max(3, round(0.015 * len(profile)))
+    profile[:edge] = 0.0
+    profile[-edge:] = 0.0
+    on = np.concatenate([[False], profile >= 0.5 * profile.max(), [False]]).astype(np.int8)
+    starts = np.flatnonzero(np.diff(on) == 1)
+    ends = np.flatnonzero(np.diff(on) == -1)
+    if len(starts) == 0:
+        return 0, len(profile)
+    k = int(np.argmax([profile[a:b].sum() for a, b in zip(starts, ends)]))
+    return int(starts[k]), int(ends[k])
 
 
 def find_viewport(screen: npt.NDArray[np.uint8]) -> tuple[int, int, int, int]:
     """(x0, y0, x1, y1), exclusive ends, of the image area in a rectified screen.
 
-    The UI background is the panel's darkest large area; the angiogram is the largest
-    region clearly above it. When nothing qualifies the whole screen is returned.
+    The UI background is the panel's black, read from the screen's outer margin; the
+    angiogram is the rectangle whose rows and columns are mostly above it. Row and
+    column profiles of that mask ignore what fills only a few rows or columns (UI text,
+    a reflection on the margin), which a largest-connected-region rule would merge in.
+    When nothing qualifies the whole screen is returned.
     """
     grey = cv2.GaussianBlur(to_grey(screen), (0, 0), 2)
     h, w = grey.shape
-    border = np.concatenate([grey[: h // 20].ravel(), grey[-h // 20 :].ravel(), grey[:, : w // 20].ravel(), grey[:, -w // 20 :].ravel()])
-    level = float(np.median(border)) + 25.0
-    mask = (grey > level).astype(np.uint8)
-    k = max(3, (min(h, w) // 40) | 1)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    if n <= 1:
+    border = np.concatenate(
+        [grey[: h // 20].ravel(), grey[-h // 20 :].ravel(), grey[:, : w // 20].ravel(), grey[:, -w // 20 :].ravel()]
+    )
+    mask = (grey > float(np.median(border)) + _ABOVE_PANEL).astype(np.float64)
+    x0, x1 = _main_run(mask.mean(axis=0))
+    y0, y1 = _main_run(mask[:, x0:x1].mean(axis=1))
+    x0, x1 = _main_run(mask[y0:y1].mean(axis=0))
+    if x1 - x0 < _MIN_FRACTION * w or y1 - y0 < _MIN_FRACTION * h:
         return 0, 0, w, h
-    i = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    x, y, bw, bh = (int(v) for v in stats[i, :4])
-    if bw * bh < _MIN_FRACTION * w * h:
-        return 0, 0, w, h
-    return x, y, x + bw, y + bh
+    return _snap_to_steps(grey, (x0, y0, x1, y1))
+
+
+def _snap_to_steps(grey: npt.NDArray[np.uint8], box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    """Moves each side to the strongest step (image bright inside, panel dark outside) nearby.
+
+    A reflection on the margin lifts the mask's profile smoothly; the image's own edge
+    is a sharp step, so the gradient pins it.
+    """
+    x0, y0, x1, y1 = box
+    g = grey.astype(np.float32)
+    gx = np.diff(g, axis=1)  # gx[:, j] = g[:, j + 1] - g[:, j]
+    gy = np.diff(g, axis=0)
+    dx, dy = max(2, (x1 - x0) // 10), max(2, (y1 - y0) // 10)
+
+    def best(profile: npt.NDArray[np.float32], lo: int, hi: int, sign: float) -> int:
+        lo, hi = max(lo, 0), min(hi, len(profile))
+        return lo + int(np.argmax(sign * profile[lo:hi]))
+
+    col = gx[y0:y1].mean(axis=0)
+    row = gy[:, x0:x1].mean(axis=1)
+    nx0 = best(col, x0 - dx, x0 + dx, 1.0) + 1  # first column inside
+    nx1 = best(col, x1 - 1 - dx, x1 - 1 + dx, -1.0) + 1  # exclusive end
+    ny0 = best(row, y0 - dy, y0 + dy, 1.0) + 1
+    ny1 = best(row, y1 - 1 - dy, y1 - 1 + dy, -1.0) + 1
+    if nx1 - nx0 < 0.8 * (x1 - x0) or ny1 - ny0 < 0.8 * (y1 - y0):
+        return box
+    return nx0, ny0, nx1, ny1

@@ -18,7 +18,7 @@ sim = pytest.importorskip("cathnet_train.photo_sim", reason="the photo simulator
 from cathnet_train.synth import generate  # noqa: E402
 
 
-@pytest.mark.parametrize("seed", [9_700_001, 9_700_002, 9_700_003])
+@pytest.mark.parametrize("seed", [9_700_004, 9_700_006, 9_700_011])  # frames the model calls positive
 def test_photo_findings_map_back_through_the_homography(analyzer: cathnet.Analyzer, seed: int) -> None:
     # Accuracy through photos is measured by `cathnet-train capture-eval`; this checks
     # the geometry: corners found, and every lesion reported consistently in photo and
