@@ -97,7 +97,11 @@ class Analyzer:
 
         Raises:
             InvalidImageError: the input is not a usable image (the code says why).
-            CaptureError: ``photo=True`` and no monitor was found (``capture.no_screen``).
+            CaptureError: ``photo=True`` and no monitor was found (``capture.no_screen``),
+                or a quality gate blocks (``capture.too_oblique``, ``capture.too_small``,
+                ``capture.blurred``, ``capture.glare``, ``capture.moire``; the message
+                says what to do). Gates that only warn put their codes in
+                ``Findings.warnings`` and their messages in ``screen["quality"]["issues"]``.
             BackendUnavailableError: the analyzer was closed (``analyzer.closed``).
         """
         if photo:
@@ -143,6 +147,13 @@ class Analyzer:
         rect = capture.rectify(pixels, found.corners)
         x0, y0, x1, y1 = capture.find_viewport(rect.image)
         viewport = np.ascontiguousarray(rect.image[y0:y1, x0:x1])
+        spec = self._bundle.input_spec
+        quality = capture.assess(
+            pixels, found.corners, rect.image, (x0, y0, x1, y1), np.linalg.inv(rect.homography),
+            max(spec.width, spec.height),
+        )
+        if quality.blocking is not None:
+            raise CaptureError(quality.blocking.code, f"expected a usable photo of the angiogram: {quality.blocking.message}")
         t1 = time.perf_counter()
         inner = self.predict(viewport)
         in_rect = [
@@ -154,7 +165,11 @@ class Analyzer:
         lesions = [rect.lesion_to_photo(l) for l in in_rect]
         screen = {
             "corners": [[round(float(x), 2), round(float(y), 2)] for x, y in found.corners],
-            "quality": {"edge_support": round(found.support, 3), "area_fraction": round(found.area_fraction, 3)},
+            "quality": {
+                "edge_support": round(found.support, 3),
+                "area_fraction": round(found.area_fraction, 3),
+                **quality.to_dict(),
+            },
             "viewport": [x0, y0, x1, y1],
             "rectified_size": [int(rect.image.shape[1]), int(rect.image.shape[0])],
             "lesions_rectified": [l.to_dict() for l in in_rect],
@@ -163,7 +178,7 @@ class Analyzer:
         timing["total"] = (time.perf_counter() - t0) * 1e3
         return dataclasses.replace(
             inner, lesions=tuple(lesions), image_size=(int(pixels.shape[1]), int(pixels.shape[0])),
-            screen=screen, timing_ms=timing,
+            screen=screen, timing_ms=timing, warnings=tuple(i.code for i in quality.warnings),
         )
 
     def close(self) -> None:

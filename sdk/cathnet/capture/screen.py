@@ -16,11 +16,14 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from cathnet.capture.viewport import image_area
 from cathnet.preprocess import to_grey
 
 _WORK_SIDE = 640
 _MIN_AREA = 0.12  # of the photo; the product asks for a screen filling 30-90 %
 _MIN_SUPPORT = 0.75
+_MASK_LEVELS = ((20, True), (28, True), (40, True), (140, False))  # (grey level, lit is above)
+_CHECK_WH = (160, 120)  # square-on view for the "is it an angiogram monitor" check
 
 
 @dataclass(frozen=True)
@@ -69,25 +72,65 @@ def _support(edges: npt.NDArray[np.uint8], quad: npt.NDArray[np.float64]) -> flo
 
 
 def _candidates(edges: npt.NDArray[np.uint8]) -> list[npt.NDArray[np.float64]]:
+    """Convex quads from the closed contours of ``edges``.
+
+    Each contour is simplified twice: its convex hull (robust to ragged edges), and the
+    contour itself (a hand over a corner makes a notch that the hull would bridge,
+    pulling a side out to the hand's edge; the contour's four longest sides skip it).
+    """
     closed = cv2.morphologyEx(edges, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
     contours, _ = cv2.findContours(closed, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
     area_min = _MIN_AREA * edges.shape[0] * edges.shape[1]
     quads = []
     for c in contours:
         hull = cv2.convexHull(c)
-        if cv2.contourArea(hull) < area_min:
+        hull_area = cv2.contourArea(hull)
+        if hull_area < area_min:
             continue
-        peri = cv2.arcLength(hull, True)
-        for eps in (0.01, 0.02, 0.04):
-            approx = cv2.approxPolyDP(hull, eps * peri, True).reshape(-1, 2).astype(np.float64)
-            if len(approx) == 4:
-                quads.append(order_corners(approx))
-                break
-            if 5 <= len(approx) <= 8:
-                quad = _four_longest_sides(approx)
-                if quad is not None and abs(cv2.contourArea(quad.astype(np.float32)) / cv2.contourArea(hull) - 1) < 0.15:
-                    quads.append(order_corners(quad))
+        for shape, loose in ((hull, False), (c, True)):
+            peri = cv2.arcLength(shape, True)
+            for eps in (0.01, 0.02, 0.04):
+                approx = cv2.approxPolyDP(shape, eps * peri, True).reshape(-1, 2).astype(np.float64)
+                if len(approx) == 4 and not loose:
+                    quads.append(order_corners(approx))
                     break
+                if 5 <= len(approx) <= 10:
+                    quad = _four_longest_sides(approx)
+                    if quad is None or not cv2.isContourConvex(np.round(quad).astype(np.int32)):
+                        continue
+                    ratio = cv2.contourArea(quad.astype(np.float32)) / hull_area
+                    if abs(ratio - 1) < (0.25 if loose else 0.15):
+                        quads.append(order_corners(quad))
+                        break
+    return quads
+
+
+def _mask_candidates(blurred: npt.NDArray[np.uint8]) -> list[npt.NDArray[np.float64]]:
+    """Quads from the outlines of bright (and, for light bezels, dark) regions.
+
+    An edge loop breaks where a hand crosses the screen's edge or the bezel leaves the
+    photo; a region does not: the lit panel glows above a dark bezel, and a hand over a
+    corner only adds a bulge, which the four longest sides of the outline skip.
+    """
+    area_min = _MIN_AREA * blurred.shape[0] * blurred.shape[1]
+    kernel = np.ones((5, 5), np.uint8)
+    quads = []
+    for level, bright in _MASK_LEVELS:
+        mask = (blurred > level) if bright else (blurred < level)
+        mask = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, kernel)
+        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        for c in contours:
+            if cv2.contourArea(c) < area_min:
+                continue
+            peri = cv2.arcLength(c, True)
+            for eps in (0.01, 0.02, 0.03):
+                approx = cv2.approxPolyDP(c, eps * peri, True).reshape(-1, 2).astype(np.float64)
+                quad = approx if len(approx) == 4 else _four_longest_sides(approx) if 5 <= len(approx) <= 10 else None
+                if quad is not None and cv2.isContourConvex(np.round(quad).astype(np.int32)):
+                    ratio = cv2.contourArea(quad.astype(np.float32)) / cv2.contourArea(c)
+                    if 0.8 < ratio < 1.25:
+                        quads.append(order_corners(quad))
+                        break
     return quads
 
 
@@ -155,15 +198,26 @@ def _refine(grey: npt.NDArray[np.uint8], quad: npt.NDArray[np.float64]) -> npt.N
 def _looks_like_a_screen(
     grey: npt.NDArray[np.uint8], colour: npt.NDArray[np.uint8] | None, quad: npt.NDArray[np.float64]
 ) -> bool:
-    """An angiogram monitor shows grey-scale structure: not a flat panel, not a colourful one."""
-    mask = np.zeros(grey.shape, np.uint8)
-    cv2.fillConvexPoly(mask, np.round(quad).astype(np.int32), 255)
-    inside = mask > 0
-    if float(grey[inside].std()) < 12.0:
+    """An angiogram monitor: a grey-scale image area on the panel's black.
+
+    Seen square-on at low resolution, the quad must hold an image area (``image_area``)
+    that is not colourful. A window (bright all over), a haemodynamic monitor (thin
+    coloured traces on black), a flat or a colourful panel fail.
+    """
+    dst = np.array([[0, 0], [_CHECK_WH[0], 0], [_CHECK_WH[0], _CHECK_WH[1]], [0, _CHECK_WH[1]]], np.float32) - 0.5
+    hmat = cv2.getPerspectiveTransform(quad.astype(np.float32), dst)
+    src = colour if colour is not None else grey
+    seen = cv2.warpPerspective(src, hmat, _CHECK_WH, flags=cv2.INTER_AREA)
+    box = image_area(seen, snap=False)
+    if box is None:
         return False
-    if colour is not None and colour.shape[2] >= 3:
-        hsv = cv2.cvtColor(np.ascontiguousarray(colour[:, :, :3]), cv2.COLOR_BGR2HSV)
-        if float(np.median(hsv[..., 1][inside])) > 60.0:
+    x0, y0, x1, y1 = box
+    inside = seen[y0:y1, x0:x1]
+    if float(to_grey(inside).std()) < 12.0:
+        return False
+    if inside.ndim == 3 and inside.shape[2] >= 3:
+        hsv = cv2.cvtColor(np.ascontiguousarray(inside[:, :, :3]), cv2.COLOR_BGR2HSV)
+        if float(np.median(hsv[..., 1])) > 60.0:
             return False
     return True
 
@@ -210,7 +264,7 @@ def find_screen(photo: npt.NDArray[np.uint8]) -> ScreenQuad | NoScreen:
     hi = float(np.percentile(cv2.magnitude(cv2.Sobel(blurred, cv2.CV_32F, 1, 0), cv2.Sobel(blurred, cv2.CV_32F, 0, 1)), 90))
     edges = cv2.Canny(blurred, max(hi * 0.25, 10), max(hi * 0.6, 25))
     small = cv2.resize(photo, grey.shape[::-1], interpolation=cv2.INTER_AREA) if photo.ndim == 3 else None
-    scored = [(q, _support(edges, q)) for q in _candidates(edges)]
+    scored = [(q, _support(edges, q)) for q in _candidates(edges) + _mask_candidates(blurred)]
     good = [(q, s) for q, s in scored if s >= _MIN_SUPPORT and _looks_like_a_screen(grey, small, q)]
     if not good:
         return NoScreen("no monitor found: fit the whole screen in the frame, with its four corners visible")

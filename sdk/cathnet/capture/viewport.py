@@ -10,6 +10,7 @@ from cathnet.preprocess import to_grey
 
 _MIN_FRACTION = 0.2  # of the screen's width and of its height
 _ABOVE_PANEL = 25.0  # grey levels above the panel's black that count as image
+_MIN_FILL = 0.6  # of the image area above the black (an angiogram's vessels are thin)
 
 
 def _main_run(profile: npt.NDArray[np.float64]) -> tuple[int, int]:
@@ -31,16 +32,17 @@ def _main_run(profile: npt.NDArray[np.float64]) -> tuple[int, int]:
     return int(starts[k]), int(ends[k])
 
 
-def find_viewport(screen: npt.NDArray[np.uint8]) -> tuple[int, int, int, int]:
-    """(x0, y0, x1, y1), exclusive ends, of the image area in a rectified screen.
+def image_area(screen: npt.NDArray[np.uint8], snap: bool = True) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1), exclusive ends, of the image area in a rectified screen, or None.
 
     The UI background is the panel's black, read from the screen's outer margin; the
     angiogram is the rectangle whose rows and columns are mostly above it. Row and
     column profiles of that mask ignore what fills only a few rows or columns (UI text,
     a reflection on the margin), which a largest-connected-region rule would merge in.
-    When nothing qualifies the whole screen is returned.
+    None when no such rectangle fills at least a fifth of each side and is mostly
+    above the black (a window, a monitor of thin coloured traces).
     """
-    grey = cv2.GaussianBlur(to_grey(screen), (0, 0), 2)
+    grey = cv2.GaussianBlur(to_grey(screen), (0, 0), max(1.0, min(screen.shape[:2]) / 300))
     h, w = grey.shape
     border = np.concatenate(
         [grey[: h // 20].ravel(), grey[-h // 20 :].ravel(), grey[:, : w // 20].ravel(), grey[:, -w // 20 :].ravel()]
@@ -49,9 +51,18 @@ def find_viewport(screen: npt.NDArray[np.uint8]) -> tuple[int, int, int, int]:
     x0, x1 = _main_run(mask.mean(axis=0))
     y0, y1 = _main_run(mask[:, x0:x1].mean(axis=1))
     x0, x1 = _main_run(mask[y0:y1].mean(axis=0))
-    if x1 - x0 < _MIN_FRACTION * w or y1 - y0 < _MIN_FRACTION * h:
-        return 0, 0, w, h
-    return _snap_to_steps(grey, (x0, y0, x1, y1))
+    if x1 - x0 < _MIN_FRACTION * w or y1 - y0 < _MIN_FRACTION * h or mask[y0:y1, x0:x1].mean() < _MIN_FILL:
+        return None
+    return _snap_to_steps(grey, (x0, y0, x1, y1)) if snap else (x0, y0, x1, y1)
+
+
+def find_viewport(screen: npt.NDArray[np.uint8]) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1), exclusive ends, of the angiogram in a rectified screen.
+
+    The whole screen when no image area stands out (``image_area`` says why not).
+    """
+    box = image_area(screen)
+    return box if box is not None else (0, 0, screen.shape[1], screen.shape[0])
 
 
 def _snap_to_steps(grey: npt.NDArray[np.uint8], box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:

@@ -24,7 +24,7 @@ def test_photo_findings_map_back_through_the_homography(analyzer: cathnet.Analyz
     # the geometry: corners found, and every lesion reported consistently in photo and
     # rectified pixels, inside the screen.
     frame = generate(seed, size=512, positive=True)
-    photo = sim.simulate(seed, frame.image)
+    photo = sim.simulate(seed, frame.image, conditions=sim.with_conditions(seed, hand=None))
     findings = analyzer.predict(photo.image, photo=True)
     corners = np.array(findings.screen["corners"])
     diag = np.linalg.norm(photo.corners[2] - photo.corners[0])
@@ -48,7 +48,8 @@ def test_no_monitor_is_a_capture_error_with_guidance(analyzer: cathnet.Analyzer)
 def test_cli_photo_records_the_screen_and_fails_cleanly_without_one(tmp_path: Path) -> None:
     seed = 9_700_004
     good = tmp_path / "monitor.jpg"
-    cv2.imwrite(str(good), sim.simulate(seed, generate(seed, size=512).image).image)
+    conditions = sim.with_conditions(seed, hand=None)
+    cv2.imwrite(str(good), sim.simulate(seed, generate(seed, size=512).image, conditions=conditions).image)
     empty = tmp_path / "room.jpg"
     cv2.imwrite(str(empty), sim.simulate(9_700_101, None).image)
     out = io.StringIO()

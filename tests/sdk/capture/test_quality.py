@@ -1,0 +1,76 @@
+"""Quality gates: each artefact, alone on an otherwise clean photo, trips its own gate."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+import cathnet
+from cathnet.capture import assess, find_screen, find_viewport, rectify, tilt_degrees
+
+sim = pytest.importorskip("cathnet_train.photo_sim", reason="the photo simulator lives in the training package")
+from cathnet_train.synth import generate  # noqa: E402
+
+SEED = 9_800_000
+CLEAN = sim.Conditions(yaw=8.0, pitch=-5.0, roll=3.0, fraction=0.6, defocus=0.6, noise=2.0, jpeg=90)
+
+
+def _photo(photo_size: tuple[int, int] = (1600, 1200), **changes: object) -> sim.MonitorPhoto:
+    frame = generate(SEED, size=512).image
+    return sim.simulate(SEED, frame, photo_size=photo_size, conditions=dataclasses.replace(CLEAN, **changes))
+
+
+def _quality(photo: sim.MonitorPhoto) -> cathnet.capture.Quality:
+    found = find_screen(photo.image)
+    assert found, getattr(found, "reason", "")
+    rect = rectify(photo.image, found.corners)
+    return assess(photo.image, found.corners, rect.image, find_viewport(rect.image), np.linalg.inv(rect.homography), 256)
+
+
+def _codes(quality: cathnet.capture.Quality) -> dict[str, bool]:
+    return {i.code: i.blocking for i in quality.issues}
+
+
+def test_a_clean_photo_passes_every_gate() -> None:
+    q = _quality(_photo())
+    assert q.issues == ()
+    assert q.blur_px is not None and q.blur_px < 0.8 and q.glare_fraction == 0.0
+
+
+@pytest.mark.parametrize(("yaw", "pitch"), [(0.0, 0.0), (25.0, 10.0), (-38.0, 0.0), (20.0, -40.0)])
+def test_tilt_is_measured_from_the_outline(yaw: float, pitch: float) -> None:
+    photo = _photo(yaw=yaw, pitch=pitch)
+    truth = np.degrees(np.arccos(np.cos(np.radians(yaw)) * np.cos(np.radians(pitch))))
+    assert abs(tilt_degrees(photo.corners, (1600, 1200)) - truth) < 3.0
+
+
+@pytest.mark.parametrize(
+    ("changes", "photo_size", "code", "blocking"),
+    [
+        ({"yaw": 36.0}, (1600, 1200), "capture.too_oblique", False),
+        ({"yaw": 42.0, "pitch": 25.0}, (1600, 1200), "capture.too_oblique", True),
+        ({"fraction": 0.35}, (640, 480), "capture.too_small", False),
+        ({"fraction": 0.13}, (640, 480), "capture.too_small", True),
+        ({"motion": 10.0}, (1600, 1200), "capture.blurred", False),
+        ({"defocus": 6.0}, (1600, 1200), "capture.blurred", True),
+        ({"glare": 220.0, "glare_radius": 0.012}, (1600, 1200), "capture.glare", False),
+        ({"glare": 260.0, "glare_radius": 0.05}, (1600, 1200), "capture.glare", True),
+        ({"moire": 0.05, "moire_period": 14.0}, (1600, 1200), "capture.moire", False),
+        ({"moire": 0.3, "moire_period": 14.0}, (1600, 1200), "capture.moire", True),
+    ],
+)
+def test_each_artefact_trips_its_gate(changes: dict, photo_size: tuple[int, int], code: str, blocking: bool) -> None:
+    q = _quality(_photo(photo_size, **changes))
+    assert _codes(q).get(code) is blocking, q.to_dict()
+
+
+def test_a_warning_reaches_the_findings_and_a_block_is_a_capture_error(analyzer: cathnet.Analyzer) -> None:
+    warned = analyzer.predict(_photo(yaw=36.0).image, photo=True)
+    assert "capture.too_oblique" in warned.warnings
+    issue = next(i for i in warned.screen["quality"]["issues"] if i["code"] == "capture.too_oblique")
+    assert not issue["blocking"] and "square-on" in issue["message"]
+    with pytest.raises(cathnet.CaptureError) as err:
+        analyzer.predict(_photo(glare=260.0, glare_radius=0.05).image, photo=True)
+    assert err.value.code == "capture.glare" and "move the reflection off the image" in err.value.message
