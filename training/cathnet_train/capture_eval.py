@@ -36,27 +36,40 @@ def _hit(photo: MonitorPhoto, angiogram: Angiogram, findings: Findings) -> bool:
 
 
 def evaluate_capture(n: int = 300, n_empty: int = 50, real_dir: Path | None = None) -> dict[str, Any]:
-    """Found rate, per-corner error (fraction of the screen diagonal), false finds."""
+    """Found rate, per-corner error (fraction of the screen diagonal), false finds, gates, AUCs.
+
+    The AUC through photos is taken over the photos the quality gates accept (a
+    blocked photo is retaken at the bedside), against the same frames digitally; the
+    blocked photos are counted by code. A missed screen counts as a negative call.
+    """
     real = sorted(p for p in real_dir.glob("*/*.png") if not p.stem.endswith("_gt")) if real_dir else []
     errors, found, real_used = [], 0, 0
     labels, digital, through_photo, hits = [], [], [], []
+    blocked: dict[str, int] = {}
+    warned: dict[str, int] = {}
     analyzer = Analyzer()
     for k in range(n):
         seed = PHOTO_TEST_SEEDS + k
-        if real and k % 2:
+        is_real = bool(real) and k % 2 == 1
+        if is_real:
             frame = cv2.imread(str(real[k % len(real)]), cv2.IMREAD_GRAYSCALE)
             real_used += 1
         else:
             angiogram = generate(seed, size=512)
             frame = angiogram.image
         photo = simulate(seed, frame)
-        if not (real and k % 2):  # synthetic frames carry labels: compare the two paths
+        findings: Findings | None = None
+        try:
+            findings = analyzer.predict(photo.image, photo=True)
+            for code in findings.warnings:
+                warned[code] = warned.get(code, 0) + 1
+        except CaptureError as err:
+            if err.code != "capture.no_screen":
+                blocked[err.code] = blocked.get(err.code, 0) + 1
+                continue
+        if not is_real:  # synthetic frames carry labels: compare the two paths
             labels.append(angiogram.stenosis)
             digital.append(analyzer.predict(frame).stenosis_probability)
-            try:
-                findings: Findings | None = analyzer.predict(photo.image, photo=True)
-            except CaptureError:
-                findings = None  # a missed screen counts as a negative call and a miss
             through_photo.append(findings.stenosis_probability if findings else 0.0)
             if angiogram.stenosis:
                 hits.append(findings is not None and _hit(photo, angiogram, findings))
@@ -65,18 +78,21 @@ def evaluate_capture(n: int = 300, n_empty: int = 50, real_dir: Path | None = No
             found += 1
             diag = float(np.linalg.norm(photo.corners[2] - photo.corners[0]))
             errors.extend(np.linalg.norm(result.corners - photo.corners, axis=1) / diag)
+    n_assessed = n - sum(blocked.values())
     false = sum(bool(find_screen(simulate(PHOTO_TEST_SEEDS + n + k, None).image)) for k in range(n_empty))
     e = np.array(errors) if errors else np.array([np.nan])
     return {
         "test_set": f"simulated photos, seeds {PHOTO_TEST_SEEDS}..{PHOTO_TEST_SEEDS + n + n_empty - 1}; "
                     f"{real_used} show real frames, {n - real_used} synthetic; {n_empty} without a monitor",
-        "found_rate": round(found / n, 4),
+        "blocked_by_gate": dict(sorted(blocked.items())),
+        "warnings": dict(sorted(warned.items())),
+        "found_rate": round(found / max(n_assessed, 1), 4),
         "corner_error_median_pct_diag": round(100 * float(np.median(e)), 3),
         "corner_error_p95_pct_diag": round(100 * float(np.percentile(e, 95)), 3),
         "false_found_rate": round(false / max(n_empty, 1), 4),
         "stenosis_auc_digital": round(roc_auc(labels, digital), 4),
         "stenosis_auc_through_photos": round(roc_auc(labels, through_photo), 4),
-        "auc_frames": f"the {len(labels)} synthetic frames, analysed as files and as photos",
+        "auc_frames": f"the {len(labels)} synthetic frames whose photos passed the gates, analysed as files and as photos",
         "lesion_hit_rate_through_photos": round(float(np.mean(hits)), 4) if hits else None,
         "command": f"cathnet-train capture-eval --n {n} --empty {n_empty}",
     }

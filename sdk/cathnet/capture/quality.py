@@ -16,9 +16,9 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from cathnet.capture.pose import tilt_degrees
 from cathnet.preprocess import to_grey
 
-DEFAULT_FOV_DEG = 68.0  # a tablet's rear camera; used when perspective is too weak to measure
 TILT_WARN_DEG, TILT_BLOCK_DEG = 30.0, 45.0
 SIZE_WARN_PX, SIZE_BLOCK_PX = 256, 160  # the viewport's shorter side in photo pixels
 BLUR_WARN, BLUR_BLOCK = 1.0, 1.6  # edge spread (Gaussian sigma) in model-input pixels
@@ -46,8 +46,8 @@ class Quality:
     Attributes:
         tilt_deg: angle between the camera's axis and the screen's normal.
         viewport_px: shorter side of the angiogram viewport in photo pixels.
-        blur_px: edge spread (sigma) at the model's input resolution; None when the
-            viewport has no clear edge to measure it on.
+        blur_px: the screen edge's spread (sigma) at the model's input resolution;
+            None when no side shows a clear step to measure it on.
         glare_fraction: saturated fraction of the viewport.
         moire: strongest spectral peak over the median of its frequency ring, at the
             model's input resolution.
@@ -80,64 +80,56 @@ class Quality:
         }
 
 
-def tilt_degrees(corners: npt.ArrayLike, photo_wh: tuple[int, int]) -> float:
-    """Angle between the camera's axis and the normal of the rectangle seen as ``corners``.
+def edge_spread(grey: npt.NDArray[np.uint8], corners: npt.ArrayLike) -> float | None:
+    """Largest Gaussian sigma (photo pixels) of the lit screen's four edges, or None.
 
-    A pinhole camera with its principal point at the photo's centre is assumed; the
-    focal length comes from the two vanishing points (the rectangle's sides are
-    perpendicular) when perspective is strong enough to show them, else from
-    ``DEFAULT_FOV_DEG``.
+    The lit area ends in a sharp step at the bezel, whatever the screen shows; the
+    photo's defocus and motion widen it. Profiles across each side are sampled at
+    sub-pixel steps; their median (a hand or a reflection over part of a side does
+    not count) gives sigma from its 10-90 % rise (2.563 sigma for a Gaussian blur),
+    measured between the two plateaus around the steepest point. Motion blur widens
+    only the sides across its direction: the widest side is reported.
     """
-    w, h = photo_wh
-    c = np.asarray(corners, np.float64).reshape(4, 2) - np.array([w / 2 - 0.5, h / 2 - 0.5])
-    unit = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], np.float32)
-    hmat = cv2.getPerspectiveTransform(unit, c.astype(np.float32)).astype(np.float64)
-    h1, h2 = hmat[:, 0], hmat[:, 1]
-    f_default = 0.5 * w / np.tan(np.radians(DEFAULT_FOV_DEG) / 2)
-    f = f_default
-    # Each vanishing point must be finite (within ~20 photo widths) for f to be measurable.
-    finite = all(abs(v[2]) * 20 * w > np.hypot(v[0], v[1]) for v in (h1, h2))
-    if finite and h1[2] * h2[2] < 0:
-        f2 = -(h1[0] * h2[0] + h1[1] * h2[1]) / (h1[2] * h2[2])
-        if (0.3 * w) ** 2 < f2 < (3.0 * w) ** 2:
-            f = float(np.sqrt(f2))
-    r1 = np.array([h1[0] / f, h1[1] / f, h1[2]])
-    r2 = np.array([h2[0] / f, h2[1] / f, h2[2]])
-    normal = np.cross(r1, r2)
-    return float(np.degrees(np.arccos(min(1.0, abs(normal[2]) / np.linalg.norm(normal)))))
-
-
-def edge_spread(grey: npt.NDArray[np.uint8], box: tuple[int, int, int, int]) -> float | None:
-    """Largest Gaussian sigma (pixels) of the viewport's four edge steps, or None.
-
-    The image's edge on the panel is a sharp step as displayed; the photo's defocus
-    and motion widen it. Each side's profile is averaged along the side (noise
-    cancels) and sigma is read from its 10-90 % rise distance.
-    """
-    x0, y0, x1, y1 = box
-    g = grey.astype(np.float32)
-    reach = max(12, min(x1 - x0, y1 - y0) // 25)
+    c = np.asarray(corners, np.float64).reshape(4, 2)
+    diag = float(np.linalg.norm(c[2] - c[0]))
+    reach = max(8.0, 0.012 * diag)
+    offsets = np.arange(-reach, reach + 0.125, 0.25)
+    t = np.linspace(0.15, 0.85, 64)
+    centre = c.mean(axis=0)
     sigmas = []
-    for axis, pos, lo, hi, sign in (
-        (1, x0, y0, y1, 1.0), (1, x1, y0, y1, -1.0), (0, y0, x0, x1, 1.0), (0, y1, x0, x1, -1.0),
-    ):
-        span = hi - lo
-        a, b = lo + span // 10, hi - span // 10
-        limit = g.shape[1] if axis == 1 else g.shape[0]
-        if pos - reach < 0 or pos + reach > limit or b - a < 8:
-            continue
-        strip = g[a:b, pos - reach : pos + reach] if axis == 1 else g[pos - reach : pos + reach, a:b].T
-        if strip.shape[1] != 2 * reach:
-            continue
-        deriv = sign * np.diff(strip.mean(axis=0))
-        step = float(deriv.sum())
-        if step < 20.0:  # no clear step here (a dark frame edge)
-            continue
-        rise = np.cumsum(np.clip(deriv, 0, None))
-        rise /= rise[-1]
-        width = float(np.interp(0.9, rise, np.arange(rise.size)) - np.interp(0.1, rise, np.arange(rise.size)))
-        sigmas.append(width / 2.563)  # 10-90 % rise of a Gaussian-blurred step = 2.563 sigma
+    for a, b in zip(c, np.roll(c, -1, axis=0)):
+        d = (b - a) / np.linalg.norm(b - a)
+        nrm = np.array([-d[1], d[0]])
+        if np.dot(centre - a, nrm) < 0:
+            nrm = -nrm  # offsets grow into the screen
+        pts = a + t[:, None, None] * (b - a) + offsets[None, :, None] * nrm
+        profile = cv2.remap(grey, pts[..., 0].astype(np.float32), pts[..., 1].astype(np.float32), cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_REFLECT)
+        m = np.median(profile.astype(np.float32), axis=0)
+        quarter = m.size // 4
+        lo, hi = float(np.median(m[:quarter])), float(np.median(m[-quarter:]))
+        if abs(hi - lo) < 8.0:
+            continue  # no measurable step on this side
+        level = (m - lo) / (hi - lo)  # 0 outside, 1 inside, whichever way the step goes
+        steep = int(np.argmax(np.abs(np.diff(m))))
+        sigmas.append((_crossing(level, steep, 0.9) - _crossing(level, steep, 0.1)) * 0.25 / 2.563)
     return max(sigmas) if sigmas else None
+
+
+def _crossing(level: npt.NDArray[np.float32], start: int, value: float) -> float:
+    """Sub-sample position where ``level`` crosses ``value``, searching out from ``start``."""
+    if value >= level[start]:
+        k = start
+        while k + 1 < level.size and level[k + 1] < value:
+            k += 1
+    else:
+        k = start
+        while k > 0 and level[k] > value:
+            k -= 1
+    if k + 1 >= level.size:
+        return float(k)
+    a, b = float(level[k]), float(level[k + 1])
+    return k + (value - a) / (b - a) if b != a else float(k)
 
 
 def moire_score(view: npt.NDArray[np.uint8], side: int) -> float:
@@ -187,8 +179,9 @@ def assess(
     viewport_px = float(min(np.linalg.norm(q[1] - q[0]), np.linalg.norm(q[2] - q[3]),
                             np.linalg.norm(q[3] - q[0]), np.linalg.norm(q[2] - q[1])))
     tilt = tilt_degrees(corners, (photo.shape[1], photo.shape[0]))
-    spread = edge_spread(to_grey(screen), viewport)
-    blur = None if spread is None else spread * model_side / max(x1 - x0, y1 - y0)
+    spread = edge_spread(to_grey(photo), corners)
+    longest = float(max(np.linalg.norm(q[(i + 1) % 4] - q[i]) for i in range(4)))
+    blur = None if spread is None else spread * model_side / longest
     colour = view if view.ndim == 3 else view[:, :, None]
     glare = float((colour[:, :, :3].min(axis=2) >= _SATURATED).mean())
     moire = moire_score(view, model_side)

@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from cathnet.capture.pose import aspect_ratio
 from cathnet.findings import Lesion
 
 
@@ -58,13 +59,18 @@ class Rectified:
 def rectify(photo: npt.NDArray[np.uint8], corners: npt.ArrayLike) -> Rectified:
     """Warps the quad ``corners`` (TL, TR, BR, BL, photo pixels) to a rectangle.
 
-    The output keeps the screen's own resolution in the photo (the longer of each pair
-    of opposite sides), so nothing is downsampled here: the model's preprocessing
-    downsamples once, with area averaging, which does not amplify moiré.
+    The rectangle has the screen's true aspect ratio (from the pose, ``aspect_ratio``),
+    so a square angiogram comes out square; its longer side keeps the screen's own
+    resolution in the photo (the longest side of the outline), so nothing is
+    downsampled here: the model's preprocessing downsamples once, with area
+    averaging, which does not amplify moiré.
     """
     c = np.asarray(corners, np.float64).reshape(4, 2)
-    width = round(max(np.linalg.norm(c[1] - c[0]), np.linalg.norm(c[2] - c[3])))
-    height = round(max(np.linalg.norm(c[3] - c[0]), np.linalg.norm(c[2] - c[1])))
+    photo_wh = (photo.shape[1], photo.shape[0])
+    aspect = aspect_ratio(c, photo_wh)
+    longest = max(np.linalg.norm(c[(i + 1) % 4] - c[i]) for i in range(4))
+    width, height = (longest, longest / aspect) if aspect >= 1 else (longest * aspect, longest)
+    width, height = max(round(width), 1), max(round(height), 1)
     # Corners are pixel positions of the screen's outer edge: map them to the outer
     # edge of the output pixels (-0.5 and size - 0.5).
     dst = np.array([[-0.5, -0.5], [width - 0.5, -0.5], [width - 0.5, height - 0.5], [-0.5, height - 0.5]])

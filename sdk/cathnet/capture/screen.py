@@ -20,10 +20,15 @@ from cathnet.capture.viewport import image_area
 from cathnet.preprocess import to_grey
 
 _WORK_SIDE = 640
+_PREVIEW_SIDE = 320
+_MAX_AREA = 0.97
 _MIN_AREA = 0.12  # of the photo; the product asks for a screen filling 30-90 %
 _MIN_SUPPORT = 0.75
 _MASK_LEVELS = ((20, True), (28, True), (40, True), (140, False))  # (grey level, lit is above)
-_CHECK_WH = (160, 120)  # square-on view for the "is it an angiogram monitor" check
+_CHECK_WH = (320, 240)
+_MAX_MARGIN = 0.8  # widest panel margin around the viewport, in viewport widths
+_STEP = 10.0  # grey levels: the panel's black to the bezel
+_DARK_RIM = 75.0  # a rim darker than this is panel or bezel, not the angiogram  # square-on view for the "is it an angiogram monitor" check
 
 
 @dataclass(frozen=True)
@@ -57,18 +62,22 @@ def order_corners(points: npt.ArrayLike) -> npt.NDArray[np.float64]:
     return np.roll(p, -start, axis=0)
 
 
-def _support(edges: npt.NDArray[np.uint8], quad: npt.NDArray[np.float64]) -> float:
-    """Fraction of perimeter samples with an edge pixel within 2 px."""
-    near = cv2.dilate(edges, np.ones((5, 5), np.uint8))
-    hits, total = 0, 0
-    for a, b in zip(quad, np.roll(quad, -1, axis=0)):
-        n = max(int(np.linalg.norm(b - a) / 2), 2)
-        t = np.linspace(0.05, 0.95, n)[:, None]
-        pts = np.round(a + t * (b - a)).astype(int)
-        ok = (pts[:, 0] >= 0) & (pts[:, 0] < edges.shape[1]) & (pts[:, 1] >= 0) & (pts[:, 1] < edges.shape[0])
-        hits += int(near[pts[ok, 1], pts[ok, 0]].astype(bool).sum())
-        total += n
-    return hits / max(total, 1)
+def _near_edges(edges: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    """Pixels within 2 px of an edge (what ``_support`` looks up)."""
+    return cv2.dilate(edges, np.ones((5, 5), np.uint8))
+
+
+def _support(near: npt.NDArray[np.uint8], quad: npt.NDArray[np.float64]) -> float:
+    """Fraction of perimeter samples on ``near`` (``_near_edges`` of the edge map)."""
+    h, w = near.shape
+    starts = quad
+    ends = np.roll(quad, -1, axis=0)
+    counts = [max(int(np.linalg.norm(b - a) / 2), 2) for a, b in zip(starts, ends)]
+    t = np.concatenate([np.linspace(0.05, 0.95, n) for n in counts])[:, None]
+    side = np.repeat(np.arange(4), counts)
+    pts = np.round(starts[side] + t * (ends[side] - starts[side])).astype(int)
+    ok = (pts[:, 0] >= 0) & (pts[:, 0] < w) & (pts[:, 1] >= 0) & (pts[:, 1] < h)
+    return int(np.count_nonzero(near[pts[ok, 1], pts[ok, 0]])) / len(pts)
 
 
 def _candidates(edges: npt.NDArray[np.uint8]) -> list[npt.NDArray[np.float64]]:
@@ -103,6 +112,19 @@ def _candidates(edges: npt.NDArray[np.uint8]) -> list[npt.NDArray[np.float64]]:
                         quads.append(order_corners(quad))
                         break
     return quads
+
+
+def _distinct(quads: list[npt.NDArray[np.float64]], tolerance: float = 2.0) -> list[npt.NDArray[np.float64]]:
+    """Drops quads whose corners all lie within ``tolerance`` px of a kept one.
+
+    Both sides of an edge line trace a contour, and hull and outline often agree:
+    the same quad would otherwise be scored several times.
+    """
+    kept: list[npt.NDArray[np.float64]] = []
+    for q in quads:
+        if all(np.abs(q - k).max() > tolerance for k in kept):
+            kept.append(q)
+    return kept
 
 
 def _mask_candidates(blurred: npt.NDArray[np.uint8]) -> list[npt.NDArray[np.float64]]:
@@ -154,32 +176,34 @@ def _four_longest_sides(poly: npt.NDArray[np.float64]) -> npt.NDArray[np.float64
     return np.array(corners)
 
 
-def _refine(grey: npt.NDArray[np.uint8], quad: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """Sub-pixel corners: a line fitted to strong gradients along each side, intersected."""
+def _refine(grey: npt.NDArray[np.uint8], quad: npt.NDArray[np.float64], band: float | None = None) -> npt.NDArray[np.float64]:
+    """Sub-pixel corners: a line fitted to the strongest gradient across each side, intersected.
+
+    Each side is sampled at many points; at each, the gradient magnitude is read along
+    the side's normal within ``band`` pixels and its peak taken. A robust (Huber) line
+    through the peaks ignores the few that land on a hand or a reflection.
+    """
     gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)
     mag = cv2.magnitude(gx, gy)
-    band = max(3.0, 0.006 * float(np.hypot(*grey.shape)))
+    if band is None:
+        band = max(3.0, 0.006 * float(np.hypot(*grey.shape)))
+    offs = np.arange(-band, band + 0.25, 0.5)
     lines = []
     for a, b in zip(quad, np.roll(quad, -1, axis=0)):
         length = np.linalg.norm(b - a)
         d = (b - a) / length
         nrm = np.array([-d[1], d[0]])
-        pts, weights = [], []
-        for t in np.linspace(0.1, 0.9, max(int(length / 3), 8)):
-            base = a + t * (b - a)
-            offs = np.arange(-band, band + 0.5, 0.5)
-            samples = base + offs[:, None] * nrm
-            xi = np.clip(np.round(samples[:, 0]).astype(int), 0, grey.shape[1] - 1)
-            yi = np.clip(np.round(samples[:, 1]).astype(int), 0, grey.shape[0] - 1)
-            m = mag[yi, xi]
-            k = int(np.argmax(m))
-            if m[k] > 0:
-                pts.append(samples[k])
-                weights.append(m[k])
+        t = np.linspace(0.1, 0.9, max(int(length / 3), 8))
+        samples = a + t[:, None, None] * (b - a) + offs[None, :, None] * nrm  # (n, k, 2)
+        m = cv2.remap(mag, samples[..., 0].astype(np.float32), samples[..., 1].astype(np.float32),
+                      cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        k = np.argmax(m, axis=1)
+        keep = m[np.arange(len(t)), k] > 0
+        pts = samples[np.arange(len(t)), k][keep]
         if len(pts) < 4:
             return quad
-        vx, vy, x0, y0 = cv2.fitLine(np.array(pts, np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+        vx, vy, x0, y0 = cv2.fitLine(pts.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
         lines.append((np.array([x0, y0], np.float64), np.array([vx, vy], np.float64)))
     out = []
     for i in range(4):
@@ -195,96 +219,171 @@ def _refine(grey: npt.NDArray[np.uint8], quad: npt.NDArray[np.float64]) -> npt.N
     return refined
 
 
-def _looks_like_a_screen(
+def _viewport_in(
     grey: npt.NDArray[np.uint8], colour: npt.NDArray[np.uint8] | None, quad: npt.NDArray[np.float64]
-) -> bool:
-    """An angiogram monitor: a grey-scale image area on the panel's black.
+) -> npt.NDArray[np.float64] | None:
+    """The angiogram viewport (photo work pixels, TL TR BR BL) inside a screen-like quad.
 
-    Seen square-on at low resolution, the quad must hold an image area (``image_area``)
-    that is not colourful. A window (bright all over), a haemodynamic monitor (thin
-    coloured traces on black), a flat or a colourful panel fail.
+    ``quad`` may be the bezel's outline, the lit area or the viewport itself. Seen
+    square-on, a quad with a dark rim holds an image area: step into it (bezel → lit
+    area → viewport) until the rim is the image itself, i.e. no longer dark.
     """
     dst = np.array([[0, 0], [_CHECK_WH[0], 0], [_CHECK_WH[0], _CHECK_WH[1]], [0, _CHECK_WH[1]]], np.float32) - 0.5
-    hmat = cv2.getPerspectiveTransform(quad.astype(np.float32), dst)
     src = colour if colour is not None else grey
-    seen = cv2.warpPerspective(src, hmat, _CHECK_WH, flags=cv2.INTER_AREA)
-    box = image_area(seen, snap=False)
-    if box is None:
+    for _ in range(3):
+        hmat = cv2.getPerspectiveTransform(quad.astype(np.float32), dst)
+        seen = cv2.warpPerspective(src, hmat, _CHECK_WH, flags=cv2.INTER_AREA)
+        g = to_grey(seen)
+        rim = np.concatenate([g[:4].ravel(), g[-4:].ravel(), g[:, :4].ravel(), g[:, -4:].ravel()])
+        if float(np.median(rim)) >= _DARK_RIM:
+            return quad
+        box = image_area(seen)
+        if box is None:
+            return None
+        x0, y0, x1, y1 = box
+        corners = np.array([[[x0 - 0.5, y0 - 0.5], [x1 - 0.5, y0 - 0.5], [x1 - 0.5, y1 - 0.5], [x0 - 0.5, y1 - 0.5]]])
+        quad = cv2.perspectiveTransform(corners, np.linalg.inv(hmat))[0]
+    return quad
+
+
+def _lit_area(grey: npt.NDArray[np.uint8], viewport: npt.NDArray[np.float64]) -> npt.NDArray[np.float64] | None:
+    """The lit screen around a viewport: from each side of the image, outward to the bezel.
+
+    The angiogram sits axis-aligned in the panel, so in the viewport's own frame (the
+    unit square) the screen's sides are parallel to the viewport's. Along each side,
+    48 rays run outward; on each, the panel's black ends in a sharp step at the bezel
+    (a reflection's veil is not sharp). A robust line through the step points is the
+    screen's side; rays that hit UI text or a hand over a corner are outliers to the
+    fit. Where too few rays find a step, the median profile's step is used. None when
+    the margin is not a dark panel or a side finds no step (the screen runs out of
+    the photo, or the "viewport" was something else).
+    """
+    to_photo = cv2.getPerspectiveTransform(
+        np.array([[0, 0], [1, 0], [1, 1], [0, 1]], np.float32), viewport.astype(np.float32)
+    ).astype(np.float64)
+    size = float(np.linalg.norm(viewport[2] - viewport[0]))
+    ds = 1.0 / size  # about one work pixel per step
+    s = np.arange(0.0, _MAX_MARGIN, ds)
+    along = np.linspace(0.1, 0.9, 48)
+    image = grey.astype(np.float32)
+    lines = []
+    for side in range(4):  # left, top, right, bottom
+        out = s[:, None] + 0 * along
+        run = 0 * s[:, None] + along
+        u, v = ((-out, run), (run, -out), (1 + out, run), (run, 1 + out))[side]
+        pts = cv2.perspectiveTransform(np.stack([u, v], -1).reshape(1, -1, 2), to_photo).reshape(len(s), len(along), 2)
+        values = cv2.remap(image, pts[..., 0].astype(np.float32), pts[..., 1].astype(np.float32), cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0)
+        hits = []
+        for i in range(len(along)):
+            k = _step(values[:, i], ds)
+            if k is not None:
+                k0 = min(int(k), len(s) - 2)
+                hits.append(pts[k0, i] + (k - k0) * (pts[k0 + 1, i] - pts[k0, i]))
+        if len(hits) >= len(along) // 3:
+            vx, vy, x0, y0 = cv2.fitLine(np.array(hits, np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+            lines.append((np.array([x0, y0], np.float64), np.array([vx, vy], np.float64)))
+            continue
+        k = _step(np.median(values, axis=1), ds)
+        if k is None:
+            return None
+        margin = k * ds
+        a = ((-margin, 0.0), (0.0, -margin), (1 + margin, 0.0), (0.0, 1 + margin))[side]
+        b = ((-margin, 1.0), (1.0, -margin), (1 + margin, 1.0), (1.0, 1 + margin))[side]
+        ends = cv2.perspectiveTransform(np.array([[a, b]], np.float64), to_photo)[0]
+        lines.append((ends[0], (ends[1] - ends[0]) / np.linalg.norm(ends[1] - ends[0])))
+    corners = []
+    for i in range(4):  # left x top = TL, top x right = TR, right x bottom = BR, bottom x left = BL
+        (p1, d1), (p2, d2) = lines[i], lines[(i + 1) % 4]
+        t, _ = np.linalg.solve(np.array([d1, -d2]).T, p2 - p1)
+        corners.append(p1 + t * d1)
+    return np.array(corners)
+
+
+def _step(m: npt.NDArray[np.float32], ds: float) -> float | None:
+    """Sub-sample index where the panel's black ends in a step along ray ``m``, or None.
+
+    ``m`` starts at the viewport's edge; -1 marks samples outside the photo.
+    """
+    skip = max(3, int(0.015 / ds))  # clear of the image's own blurred edge
+    delta = 3  # a step may be spread over a few work pixels by defocus
+    panel = float(np.median(m[skip : 2 * skip + 2]))
+    if not 0 <= panel < _DARK_RIM:
+        return None  # outside the photo, or not a panel's black
+    outside = np.flatnonzero(m < 0)
+    stop = int(outside[0]) if outside.size else len(m)  # the photo's edge along this ray
+    ks = np.arange(skip + delta, stop - delta)
+    jumps = np.abs(m[ks + delta] - m[ks - delta]) >= _STEP
+    for k in ks[jumps]:
+        after = m[k + delta : min(k + 4 * delta, stop)]
+        if np.all(np.abs(after - panel) >= _STEP / 2):
+            # The edge is where the ramp crosses halfway to the level beyond it.
+            mid = 0.5 * (panel + float(np.median(after)))
+            sign = np.sign(mid - panel)
+            j = k - delta
+            while j < min(k + 4 * delta, stop) - 2 and sign * (m[j + 1] - mid) < 0:
+                j += 1
+            a, b = float(m[j]), float(m[j + 1])
+            return j + (float(np.clip((mid - a) / (b - a), 0.0, 1.0)) if b != a else 0.0)
+    return None
+
+
+def _looks_like_an_angiogram(
+    grey: npt.NDArray[np.uint8], colour: npt.NDArray[np.uint8] | None, viewport: npt.NDArray[np.float64]
+) -> bool:
+    """The viewport, seen square-on, holds grey-scale structure: not flat, not colourful."""
+    side = 96
+    dst = np.array([[0, 0], [side, 0], [side, side], [0, side]], np.float32) - 0.5
+    hmat = cv2.getPerspectiveTransform(viewport.astype(np.float32), dst)
+    seen = cv2.warpPerspective(colour if colour is not None else grey, hmat, (side, side), flags=cv2.INTER_AREA)
+    if float(to_grey(seen).std()) < 12.0:
         return False
-    x0, y0, x1, y1 = box
-    inside = seen[y0:y1, x0:x1]
-    if float(to_grey(inside).std()) < 12.0:
-        return False
-    if inside.ndim == 3 and inside.shape[2] >= 3:
-        hsv = cv2.cvtColor(np.ascontiguousarray(inside[:, :, :3]), cv2.COLOR_BGR2HSV)
+    if seen.ndim == 3 and seen.shape[2] >= 3:
+        hsv = cv2.cvtColor(np.ascontiguousarray(seen[:, :, :3]), cv2.COLOR_BGR2HSV)
         if float(np.median(hsv[..., 1])) > 60.0:
             return False
     return True
 
 
-def _inner_screen(
-    blurred: npt.NDArray[np.uint8], colour: npt.NDArray[np.uint8] | None, outer: npt.NDArray[np.float64]
-) -> tuple[npt.NDArray[np.float64], float] | None:
-    """A lit area just inside ``outer`` whose edge was too faint for the first pass.
-
-    A dark matte bezel around a panel's backlit black is a weak step: look again inside
-    the outer quad with lower thresholds, for a quad in a thin band (area ratio 0.75-0.98).
-    """
-    mask = np.zeros(blurred.shape, np.uint8)
-    cv2.fillConvexPoly(mask, np.round(outer).astype(np.int32), 255)
-    mask = cv2.erode(mask, np.ones((5, 5), np.uint8))
-    edges = cv2.Canny(blurred, 8, 20) & mask
-    outer_area = cv2.contourArea(outer.astype(np.float32))
-    best: tuple[npt.NDArray[np.float64], float] | None = None
-    for q in _candidates(edges):
-        ratio = cv2.contourArea(q.astype(np.float32)) / outer_area
-        if not 0.75 < ratio < 0.98:
-            continue
-        support = _support(edges, q)
-        if support >= _MIN_SUPPORT and _looks_like_a_screen(blurred, colour, q):
-            if best is None or cv2.contourArea(q.astype(np.float32)) > cv2.contourArea(best[0].astype(np.float32)):
-                best = (q, support)
-    return best
-
-
-def find_screen(photo: npt.NDArray[np.uint8]) -> ScreenQuad | NoScreen:
+def find_screen(photo: npt.NDArray[np.uint8], preview: bool = False) -> ScreenQuad | NoScreen:
     """Finds the lit screen area of a monitor in a photo.
 
     Args:
         photo: (H, W) or (H, W, 3|4) uint8 photo, BGR(A).
+        preview: the fast path for live camera frames: a quarter of the work
+            resolution, edge loops only, no second look for a faint lit edge and no
+            sub-pixel refinement (corners good to about a pixel of a 640x480 frame).
 
     Returns:
         ``ScreenQuad`` (truthy) or ``NoScreen`` with the reason (falsy).
     """
     grey_full = to_grey(photo)
     h, w = grey_full.shape
-    scale = min(1.0, _WORK_SIDE / max(h, w))
+    scale = min(1.0, (_PREVIEW_SIDE if preview else _WORK_SIDE) / max(h, w))
     grey = cv2.resize(grey_full, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
     blurred = cv2.GaussianBlur(grey, (5, 5), 0)
     hi = float(np.percentile(cv2.magnitude(cv2.Sobel(blurred, cv2.CV_32F, 1, 0), cv2.Sobel(blurred, cv2.CV_32F, 0, 1)), 90))
     edges = cv2.Canny(blurred, max(hi * 0.25, 10), max(hi * 0.6, 25))
     small = cv2.resize(photo, grey.shape[::-1], interpolation=cv2.INTER_AREA) if photo.ndim == 3 else None
-    scored = [(q, _support(edges, q)) for q in _candidates(edges) + _mask_candidates(blurred)]
-    good = [(q, s) for q, s in scored if s >= _MIN_SUPPORT and _looks_like_a_screen(grey, small, q)]
-    if not good:
-        return NoScreen("no monitor found: fit the whole screen in the frame, with its four corners visible")
-    areas = [cv2.contourArea(q.astype(np.float32)) for q, _ in good]
-    order = [int(k) for k in np.argsort(areas)[::-1]]
-    best = order[0]
-    # Nested quads: bezel outline ⊃ lit area ⊃ angiogram viewport. A bezel is a thin
-    # band (inner/outer area > 0.75); the UI band around a viewport is wide (a square
-    # image in a 4:3 panel leaves < 0.65). So a thin-band inner quad is the lit area,
-    # and the outermost quad is kept when the only inner one is the viewport.
-    for k in order[1:]:
-        outer = good[order[0]][0].astype(np.float32)
-        inside = all(cv2.pointPolygonTest(outer, (float(x), float(y)), False) >= 0 for x, y in good[k][0])
-        if inside and areas[k] > 0.75 * areas[order[0]]:
-            best = k
-            break
-    quad, support = good[best]
-    if best == order[0]:
-        inner = _inner_screen(blurred, small, quad)
-        if inner is not None:
-            quad, support = inner
-    corners = _refine(grey_full, quad / scale)
-    return ScreenQuad(order_corners(corners), support, areas[best] / (grey.shape[0] * grey.shape[1]))
+    quads = _candidates(edges) if preview else _candidates(edges) + _mask_candidates(blurred)
+    whole = _MAX_AREA * grey.shape[0] * grey.shape[1]  # the photo's own frame is no screen
+    quads = _distinct([q for q in quads if cv2.contourArea(q.astype(np.float32)) < whole])
+    near = _near_edges(edges)
+    scored = [(q, _support(near, q)) for q in quads]
+    good = sorted(((q, s) for q, s in scored if s >= _MIN_SUPPORT), key=lambda qs: -cv2.contourArea(qs[0].astype(np.float32)))
+    # Bezel outline, lit area or viewport: whichever was found, the viewport inside it
+    # is found again square-on, must look like an angiogram, and the lit area is
+    # measured outward from it to the bezel. The largest candidate that gets there wins.
+    for quad, support in good:
+        viewport = _viewport_in(grey, small, quad)
+        if viewport is None or not _looks_like_an_angiogram(grey, small, viewport):
+            continue
+        if not preview:
+            viewport = _refine(blurred, viewport, band=3.0)
+        lit = _lit_area(grey, viewport)
+        if lit is None:
+            continue
+        area = cv2.contourArea(lit.astype(np.float32)) / (grey.shape[0] * grey.shape[1])
+        corners = lit / scale if preview else _refine(grey_full, lit / scale)
+        return ScreenQuad(order_corners(corners), support, float(area))
+    return NoScreen("no monitor found: fit the whole screen in the frame, with its four corners visible")

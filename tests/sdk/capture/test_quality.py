@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import cathnet
-from cathnet.capture import assess, find_screen, find_viewport, rectify, tilt_degrees
+from cathnet.capture import aspect_ratio, assess, find_screen, find_viewport, rectify, tilt_degrees
 
 sim = pytest.importorskip("cathnet_train.photo_sim", reason="the photo simulator lives in the training package")
 from cathnet_train.synth import generate  # noqa: E402
@@ -53,7 +53,7 @@ def test_tilt_is_measured_from_the_outline(yaw: float, pitch: float) -> None:
         ({"yaw": 42.0, "pitch": 25.0}, (1600, 1200), "capture.too_oblique", True),
         ({"fraction": 0.35}, (640, 480), "capture.too_small", False),
         ({"fraction": 0.13}, (640, 480), "capture.too_small", True),
-        ({"motion": 10.0}, (1600, 1200), "capture.blurred", False),
+        ({"motion": 14.0}, (1600, 1200), "capture.blurred", False),
         ({"defocus": 6.0}, (1600, 1200), "capture.blurred", True),
         ({"glare": 220.0, "glare_radius": 0.012}, (1600, 1200), "capture.glare", False),
         ({"glare": 260.0, "glare_radius": 0.05}, (1600, 1200), "capture.glare", True),
@@ -74,3 +74,12 @@ def test_a_warning_reaches_the_findings_and_a_block_is_a_capture_error(analyzer:
     with pytest.raises(cathnet.CaptureError) as err:
         analyzer.predict(_photo(glare=260.0, glare_radius=0.05).image, photo=True)
     assert err.value.code == "capture.glare" and "move the reflection off the image" in err.value.message
+
+
+@pytest.mark.parametrize(("yaw", "pitch"), [(0.0, 0.0), (30.0, 10.0), (-20.0, -30.0)])
+def test_rectification_restores_the_true_aspect_ratio(yaw: float, pitch: float) -> None:
+    photo = _photo(yaw=yaw, pitch=pitch)
+    assert aspect_ratio(photo.corners, (1600, 1200)) == pytest.approx(4 / 3, rel=0.02)
+    rect = rectify(photo.image, photo.corners)
+    h, w = rect.image.shape[:2]
+    assert w / h == pytest.approx(4 / 3, rel=0.02)

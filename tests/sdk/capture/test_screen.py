@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import cv2
 import numpy as np
 import pytest
@@ -65,3 +67,37 @@ def test_a_uniform_or_colourful_rectangle_is_not_a_screen() -> None:
     assert not find_screen(photo)
     photo[100:500, 150:650] = 30  # a flat dark panel: nothing displayed
     assert not find_screen(photo)
+
+
+CLEAN = sim.Conditions(yaw=15.0, pitch=-8.0, roll=4.0, fraction=0.55, defocus=0.7, noise=2.0, jpeg=88)
+
+
+@pytest.mark.parametrize("corner", [0, 1, 2, 3])
+def test_a_hand_over_a_corner_does_not_move_it(corner: int) -> None:
+    seed = 72_000 + corner
+    conditions = dataclasses.replace(CLEAN, hand=corner)
+    photo = sim.simulate(seed, generate(seed, size=512).image, conditions=conditions)
+    found = find_screen(photo.image)
+    assert found, getattr(found, "reason", "")
+    diag = np.linalg.norm(photo.corners[2] - photo.corners[0])
+    assert np.linalg.norm(found.corners - photo.corners, axis=1).max() <= 0.01 * diag
+
+
+@pytest.mark.parametrize("other", ["monitor", "window"])
+def test_a_haemodynamic_monitor_or_a_window_is_not_the_screen(other: str) -> None:
+    seed = 73_000
+    conditions = dataclasses.replace(CLEAN, other=other)
+    photo = sim.simulate(seed, generate(seed, size=512).image, conditions=conditions)
+    found = find_screen(photo.image)
+    diag = np.linalg.norm(photo.corners[2] - photo.corners[0])
+    assert found and np.linalg.norm(found.corners - photo.corners, axis=1).max() <= 0.01 * diag
+    for k in range(4):  # and alone in a room they are no monitor at all
+        alone = sim.simulate(seed + 1 + k, None, conditions=dataclasses.replace(conditions, other=other))
+        assert not find_screen(alone.image)
+
+
+@pytest.mark.parametrize("preview", [False, True])
+def test_the_photo_frame_itself_is_never_the_screen(preview: bool) -> None:
+    flat = np.full((480, 640, 3), 120, np.uint8)
+    cv2.putText(flat, "monitor", (200, 240), cv2.FONT_HERSHEY_SIMPLEX, 2, (30, 30, 30), 5)
+    assert not find_screen(flat, preview=preview)
