@@ -113,6 +113,9 @@ def _human_line(record: dict[str, Any], out: TextIO) -> None:
             f"{lesion['diameter_stenosis_percent']:.0f}% DS  {lesion['severity']:<8}  "
             f"score {lesion['score']:.2f}\n"
         )
+    screen = record.get("screen") or {}
+    for issue in screen.get("quality", {}).get("issues", []):
+        out.write(f"    warning {issue['code']}: {issue['message']}\n")
 
 
 def _cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:

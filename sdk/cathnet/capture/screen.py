@@ -21,14 +21,15 @@ from cathnet.preprocess import to_grey
 
 _WORK_SIDE = 640
 _PREVIEW_SIDE = 320
-_MAX_AREA = 0.97
+_MAX_AREA = 0.97  # a candidate this large is the photo's own frame
 _MIN_AREA = 0.12  # of the photo; the product asks for a screen filling 30-90 %
 _MIN_SUPPORT = 0.75
 _MASK_LEVELS = ((20, True), (28, True), (40, True), (140, False))  # (grey level, lit is above)
-_CHECK_WH = (320, 240)
+_CHECK_WH = (320, 240)  # square-on view of a candidate, to find the viewport in it
 _MAX_MARGIN = 0.8  # widest panel margin around the viewport, in viewport widths
 _STEP = 10.0  # grey levels: the panel's black to the bezel
-_DARK_RIM = 75.0  # a rim darker than this is panel or bezel, not the angiogram  # square-on view for the "is it an angiogram monitor" check
+_DARK_RIM = 75.0  # a rim darker than this is panel or bezel, not the angiogram
+_MIN_CONTRAST = 6.0  # grey-level std of a viewport: a faint real angiogram still has more
 
 
 @dataclass(frozen=True)
@@ -236,7 +237,9 @@ def _viewport_in(
         g = to_grey(seen)
         rim = np.concatenate([g[:4].ravel(), g[-4:].ravel(), g[:, :4].ravel(), g[:, -4:].ravel()])
         if float(np.median(rim)) >= _DARK_RIM:
-            return quad
+            # A bright rim is the angiogram's own edge, unless it is flat: then it is
+            # a light bezel's outline, whose lit area is another candidate.
+            return quad if float(rim.std()) >= 2 * _MIN_CONTRAST else None
         box = image_area(seen)
         if box is None:
             return None
@@ -280,7 +283,7 @@ def _lit_area(grey: npt.NDArray[np.uint8], viewport: npt.NDArray[np.float64]) ->
             if k is not None:
                 k0 = min(int(k), len(s) - 2)
                 hits.append(pts[k0, i] + (k - k0) * (pts[k0 + 1, i] - pts[k0, i]))
-        if len(hits) >= len(along) // 3:
+        if len(hits) >= len(along) // 6:
             vx, vy, x0, y0 = cv2.fitLine(np.array(hits, np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
             lines.append((np.array([x0, y0], np.float64), np.array([vx, vy], np.float64)))
             continue
@@ -314,8 +317,17 @@ def _step(m: npt.NDArray[np.float32], ds: float) -> float | None:
     stop = int(outside[0]) if outside.size else len(m)  # the photo's edge along this ray
     ks = np.arange(skip + delta, stop - delta)
     jumps = np.abs(m[ks + delta] - m[ks - delta]) >= _STEP
+    resume = 0
     for k in ks[jumps]:
+        if k < resume:
+            continue
         after = m[k + delta : min(k + 4 * delta, stop)]
+        if after.size and float(np.median(after)) > panel + _STEP and float(np.median(after)) < _DARK_RIM:
+            # A step up that stays dark is no bezel (dark bezels are darker than the
+            # panel, light ones far brighter): it is the frame's own black (a round
+            # field of view's corners) giving way to the panel. Carry on from there.
+            panel, resume = float(np.median(after)), k + 4 * delta
+            continue
         if np.all(np.abs(after - panel) >= _STEP / 2):
             # The edge is where the ramp crosses halfway to the level beyond it.
             mid = 0.5 * (panel + float(np.median(after)))
@@ -336,7 +348,7 @@ def _looks_like_an_angiogram(
     dst = np.array([[0, 0], [side, 0], [side, side], [0, side]], np.float32) - 0.5
     hmat = cv2.getPerspectiveTransform(viewport.astype(np.float32), dst)
     seen = cv2.warpPerspective(colour if colour is not None else grey, hmat, (side, side), flags=cv2.INTER_AREA)
-    if float(to_grey(seen).std()) < 12.0:
+    if float(to_grey(seen).std()) < _MIN_CONTRAST:
         return False
     if seen.ndim == 3 and seen.shape[2] >= 3:
         hsv = cv2.cvtColor(np.ascontiguousarray(seen[:, :, :3]), cv2.COLOR_BGR2HSV)

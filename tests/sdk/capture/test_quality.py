@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import io
+from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
 import cathnet
 from cathnet.capture import aspect_ratio, assess, find_screen, find_viewport, rectify, tilt_degrees
+from cathnet.cli import main
 
 sim = pytest.importorskip("cathnet_train.photo_sim", reason="the photo simulator lives in the training package")
 from cathnet_train.synth import generate  # noqa: E402
@@ -83,3 +87,15 @@ def test_rectification_restores_the_true_aspect_ratio(yaw: float, pitch: float) 
     rect = rectify(photo.image, photo.corners)
     h, w = rect.image.shape[:2]
     assert w / h == pytest.approx(4 / 3, rel=0.02)
+
+
+def test_the_cli_tells_the_user_what_to_do(tmp_path: Path) -> None:
+    oblique, glare = tmp_path / "oblique.jpg", tmp_path / "glare.jpg"
+    cv2.imwrite(str(oblique), _photo(yaw=36.0).image)
+    cv2.imwrite(str(glare), _photo(glare=260.0, glare_radius=0.05).image)
+    out = io.StringIO()
+    assert main(["analyze", "--photo", str(oblique), str(glare)], out) == 1
+    text = out.getvalue()
+    assert "warning capture.too_oblique: hold the tablet square-on" in text
+    assert "ERROR capture.glare" in text and "move the reflection off the image" in text
+    assert text.startswith("Research use only") and text.rstrip().endswith("not for clinical diagnosis.")
