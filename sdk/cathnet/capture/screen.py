@@ -249,12 +249,14 @@ def _viewport_in(
     return quad
 
 
-def _lit_area(grey: npt.NDArray[np.uint8], viewport: npt.NDArray[np.float64]) -> npt.NDArray[np.float64] | None:
+def _lit_area(
+    grey: npt.NDArray[np.uint8], viewport: npt.NDArray[np.float64], rays: int = 48
+) -> npt.NDArray[np.float64] | None:
     """The lit screen around a viewport: from each side of the image, outward to the bezel.
 
     The angiogram sits axis-aligned in the panel, so in the viewport's own frame (the
     unit square) the screen's sides are parallel to the viewport's. Along each side,
-    48 rays run outward; on each, the panel's black ends in a sharp step at the bezel
+    ``rays`` rays run outward; on each, the panel's black ends in a sharp step at the bezel
     (a reflection's veil is not sharp). A robust line through the step points is the
     screen's side; rays that hit UI text or a hand over a corner are outliers to the
     fit. Where too few rays find a step, the median profile's step is used. None when
@@ -267,7 +269,7 @@ def _lit_area(grey: npt.NDArray[np.uint8], viewport: npt.NDArray[np.float64]) ->
     size = float(np.linalg.norm(viewport[2] - viewport[0]))
     ds = 1.0 / size  # about one work pixel per step
     s = np.arange(0.0, _MAX_MARGIN, ds)
-    along = np.linspace(0.1, 0.9, 48)
+    along = np.linspace(0.1, 0.9, rays)
     image = grey.astype(np.float32)
     lines = []
     for side in range(4):  # left, top, right, bottom
@@ -316,28 +318,38 @@ def _step(m: npt.NDArray[np.float32], ds: float) -> float | None:
     outside = np.flatnonzero(m < 0)
     stop = int(outside[0]) if outside.size else len(m)  # the photo's edge along this ray
     ks = np.arange(skip + delta, stop - delta)
-    jumps = np.abs(m[ks + delta] - m[ks - delta]) >= _STEP
+    ks = ks[np.abs(m[ks + delta] - m[ks - delta]) >= _STEP]
+    if ks.size == 0:
+        return None
+    # The 3*delta samples after each candidate, cut at the photo's edge (NaN).
+    padded = np.concatenate([m[:stop], np.full(4 * delta, np.nan, np.float32)])
+    after = np.lib.stride_tricks.sliding_window_view(padded, 3 * delta)[ks + delta]
+    valid = ~np.isnan(after)
+    level = np.where(valid, after, 0).sum(axis=1) / np.maximum(valid.sum(axis=1), 1)
     resume = 0
-    for k in ks[jumps]:
-        if k < resume:
+    while True:
+        live = ks >= resume
+        # A step up that stays dark is no bezel (dark bezels are darker than the panel,
+        # light ones far brighter): it is the frame's own black (a round field of
+        # view's corners) giving way to the panel. Carry on from there.
+        dark_up = live & (level > panel + _STEP) & (level < _DARK_RIM)
+        ok = live & ~dark_up & np.all(~valid | (np.abs(after - panel) >= _STEP / 2), axis=1)
+        first_ok = int(np.argmax(ok)) if ok.any() else None
+        first_dark = int(np.argmax(dark_up)) if dark_up.any() else None
+        if first_dark is not None and (first_ok is None or first_dark < first_ok):
+            panel, resume = float(level[first_dark]), int(ks[first_dark]) + 4 * delta
             continue
-        after = m[k + delta : min(k + 4 * delta, stop)]
-        if after.size and float(np.median(after)) > panel + _STEP and float(np.median(after)) < _DARK_RIM:
-            # A step up that stays dark is no bezel (dark bezels are darker than the
-            # panel, light ones far brighter): it is the frame's own black (a round
-            # field of view's corners) giving way to the panel. Carry on from there.
-            panel, resume = float(np.median(after)), k + 4 * delta
-            continue
-        if np.all(np.abs(after - panel) >= _STEP / 2):
-            # The edge is where the ramp crosses halfway to the level beyond it.
-            mid = 0.5 * (panel + float(np.median(after)))
-            sign = np.sign(mid - panel)
-            j = k - delta
-            while j < min(k + 4 * delta, stop) - 2 and sign * (m[j + 1] - mid) < 0:
-                j += 1
-            a, b = float(m[j]), float(m[j + 1])
-            return j + (float(np.clip((mid - a) / (b - a), 0.0, 1.0)) if b != a else 0.0)
-    return None
+        if first_ok is None:
+            return None
+        k = int(ks[first_ok])
+        # The edge is where the ramp crosses halfway to the level beyond it.
+        mid = 0.5 * (panel + float(level[first_ok]))
+        sign = np.sign(mid - panel)
+        j = k - delta
+        while j < min(k + 4 * delta, stop) - 2 and sign * (m[j + 1] - mid) < 0:
+            j += 1
+        a, b = float(m[j]), float(m[j + 1])
+        return j + (float(np.clip((mid - a) / (b - a), 0.0, 1.0)) if b != a else 0.0)
 
 
 def _looks_like_an_angiogram(
@@ -392,7 +404,7 @@ def find_screen(photo: npt.NDArray[np.uint8], preview: bool = False) -> ScreenQu
             continue
         if not preview:
             viewport = _refine(blurred, viewport, band=3.0)
-        lit = _lit_area(grey, viewport)
+        lit = _lit_area(grey, viewport, rays=12 if preview else 48)
         if lit is None:
             continue
         area = cv2.contourArea(lit.astype(np.float32)) / (grey.shape[0] * grey.shape[1])
