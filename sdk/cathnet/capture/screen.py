@@ -26,6 +26,7 @@ _MIN_AREA = 0.12  # of the photo; the product asks for a screen filling 30-90 %
 _MIN_SUPPORT = 0.75
 _MASK_LEVELS = ((20, True), (28, True), (40, True), (140, False))  # (grey level, lit is above)
 _CHECK_WH = (320, 240)  # square-on view of a candidate, to find the viewport in it
+_PREVIEW_CHECK_WH = (160, 120)
 _MAX_MARGIN = 0.8  # widest panel margin around the viewport, in viewport widths
 _STEP = 10.0  # grey levels: the panel's black to the bezel
 _DARK_RIM = 75.0  # a rim darker than this is panel or bezel, not the angiogram
@@ -81,23 +82,27 @@ def _support(near: npt.NDArray[np.uint8], quad: npt.NDArray[np.float64]) -> floa
     return int(np.count_nonzero(near[pts[ok, 1], pts[ok, 0]])) / len(pts)
 
 
-def _candidates(edges: npt.NDArray[np.uint8]) -> list[npt.NDArray[np.float64]]:
+def _candidates(edges: npt.NDArray[np.uint8], outlines: bool = True) -> list[npt.NDArray[np.float64]]:
     """Convex quads from the closed contours of ``edges``.
 
     Each contour is simplified twice: its convex hull (robust to ragged edges), and the
     contour itself (a hand over a corner makes a notch that the hull would bridge,
     pulling a side out to the hand's edge; the contour's four longest sides skip it).
+    ``outlines=False`` keeps only the hulls (the preview's fast path).
     """
     closed = cv2.morphologyEx(edges, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
     contours, _ = cv2.findContours(closed, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
     area_min = _MIN_AREA * edges.shape[0] * edges.shape[1]
     quads = []
     for c in contours:
+        _, _, bw, bh = cv2.boundingRect(c)
+        if bw * bh < area_min:  # cheaper than the hull, and it bounds the hull's area
+            continue
         hull = cv2.convexHull(c)
         hull_area = cv2.contourArea(hull)
         if hull_area < area_min:
             continue
-        for shape, loose in ((hull, False), (c, True)):
+        for shape, loose in ((hull, False), (c, True)) if outlines else ((hull, False),):
             peri = cv2.arcLength(shape, True)
             for eps in (0.01, 0.02, 0.04):
                 approx = cv2.approxPolyDP(shape, eps * peri, True).reshape(-1, 2).astype(np.float64)
@@ -221,7 +226,10 @@ def _refine(grey: npt.NDArray[np.uint8], quad: npt.NDArray[np.float64], band: fl
 
 
 def _viewport_in(
-    grey: npt.NDArray[np.uint8], colour: npt.NDArray[np.uint8] | None, quad: npt.NDArray[np.float64]
+    grey: npt.NDArray[np.uint8],
+    colour: npt.NDArray[np.uint8] | None,
+    quad: npt.NDArray[np.float64],
+    view_wh: tuple[int, int] = _CHECK_WH,
 ) -> npt.NDArray[np.float64] | None:
     """The angiogram viewport (photo work pixels, TL TR BR BL) inside a screen-like quad.
 
@@ -229,11 +237,11 @@ def _viewport_in(
     square-on, a quad with a dark rim holds an image area: step into it (bezel → lit
     area → viewport) until the rim is the image itself, i.e. no longer dark.
     """
-    dst = np.array([[0, 0], [_CHECK_WH[0], 0], [_CHECK_WH[0], _CHECK_WH[1]], [0, _CHECK_WH[1]]], np.float32) - 0.5
+    dst = np.array([[0, 0], [view_wh[0], 0], [view_wh[0], view_wh[1]], [0, view_wh[1]]], np.float32) - 0.5
     src = colour if colour is not None else grey
     for _ in range(3):
         hmat = cv2.getPerspectiveTransform(quad.astype(np.float32), dst)
-        seen = cv2.warpPerspective(src, hmat, _CHECK_WH, flags=cv2.INTER_AREA)
+        seen = cv2.warpPerspective(src, hmat, view_wh, flags=cv2.INTER_AREA)
         g = to_grey(seen)
         rim = np.concatenate([g[:4].ravel(), g[-4:].ravel(), g[:, :4].ravel(), g[:, -4:].ravel()])
         if float(np.median(rim)) >= _DARK_RIM:
@@ -250,13 +258,13 @@ def _viewport_in(
 
 
 def _lit_area(
-    grey: npt.NDArray[np.uint8], viewport: npt.NDArray[np.float64], rays: int = 48
+    grey: npt.NDArray[np.uint8], viewport: npt.NDArray[np.float64], rays: int = 48, step_px: float = 1.0
 ) -> npt.NDArray[np.float64] | None:
     """The lit screen around a viewport: from each side of the image, outward to the bezel.
 
     The angiogram sits axis-aligned in the panel, so in the viewport's own frame (the
     unit square) the screen's sides are parallel to the viewport's. Along each side,
-    ``rays`` rays run outward; on each, the panel's black ends in a sharp step at the bezel
+    ``rays`` rays run outward in steps of ``step_px`` work pixels; on each, the panel's black ends in a sharp step at the bezel
     (a reflection's veil is not sharp). A robust line through the step points is the
     screen's side; rays that hit UI text or a hand over a corner are outliers to the
     fit. Where too few rays find a step, the median profile's step is used. None when
@@ -267,32 +275,37 @@ def _lit_area(
         np.array([[0, 0], [1, 0], [1, 1], [0, 1]], np.float32), viewport.astype(np.float32)
     ).astype(np.float64)
     size = float(np.linalg.norm(viewport[2] - viewport[0]))
-    ds = 1.0 / size  # about one work pixel per step
+    ds = step_px / size  # about ``step_px`` work pixels per step
     s = np.arange(0.0, _MAX_MARGIN, ds)
     along = np.linspace(0.1, 0.9, rays)
     image = grey.astype(np.float32)
+    out = s[:, None] + 0 * along
+    run = 0 * s[:, None] + along
+    uv = np.concatenate(  # all four sides' rays side by side: left, top, right, bottom
+        [np.stack(p, -1) for p in ((-out, run), (run, -out), (1 + out, run), (run, 1 + out))], axis=1
+    )
+    pts = cv2.perspectiveTransform(uv.reshape(1, -1, 2), to_photo).reshape(len(s), 4 * rays, 2)
+    values = cv2.remap(image, pts[..., 0].astype(np.float32), pts[..., 1].astype(np.float32), cv2.INTER_LINEAR,
+                       borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0)
+    steps = _steps(values, ds)
     lines = []
-    for side in range(4):  # left, top, right, bottom
-        out = s[:, None] + 0 * along
-        run = 0 * s[:, None] + along
-        u, v = ((-out, run), (run, -out), (1 + out, run), (run, 1 + out))[side]
-        pts = cv2.perspectiveTransform(np.stack([u, v], -1).reshape(1, -1, 2), to_photo).reshape(len(s), len(along), 2)
-        values = cv2.remap(image, pts[..., 0].astype(np.float32), pts[..., 1].astype(np.float32), cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0)
-        hits = []
-        for i in range(len(along)):
-            k = _step(values[:, i], ds)
-            if k is not None:
-                k0 = min(int(k), len(s) - 2)
-                hits.append(pts[k0, i] + (k - k0) * (pts[k0 + 1, i] - pts[k0, i]))
-        if len(hits) >= len(along) // 6:
-            vx, vy, x0, y0 = cv2.fitLine(np.array(hits, np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+    for side in range(4):
+        cols = slice(side * rays, (side + 1) * rays)
+        k, side_pts = steps[cols], pts[:, cols]
+        hit = ~np.isnan(k)
+        if hit.sum() >= rays // 6:
+            k0 = np.minimum(k[hit].astype(int), len(s) - 2)
+            i = np.flatnonzero(hit)
+            hits = side_pts[k0, i] + (k[hit] - k0)[:, None] * (side_pts[k0 + 1, i] - side_pts[k0, i])
+            vx, vy, x0, y0 = cv2.fitLine(hits.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
             lines.append((np.array([x0, y0], np.float64), np.array([vx, vy], np.float64)))
             continue
-        k = _step(np.median(values, axis=1), ds)
-        if k is None:
+        side_values = values[:, cols]
+        median = np.where((side_values < 0).mean(axis=1) > 0.5, -1.0, np.median(side_values, axis=1))
+        km = _steps(median[:, None].astype(np.float32), ds)[0]
+        if np.isnan(km):
             return None
-        margin = k * ds
+        margin = km * ds
         a = ((-margin, 0.0), (0.0, -margin), (1 + margin, 0.0), (0.0, 1 + margin))[side]
         b = ((-margin, 1.0), (1.0, -margin), (1 + margin, 1.0), (1.0, 1 + margin))[side]
         ends = cv2.perspectiveTransform(np.array([[a, b]], np.float64), to_photo)[0]
@@ -305,51 +318,67 @@ def _lit_area(
     return np.array(corners)
 
 
-def _step(m: npt.NDArray[np.float32], ds: float) -> float | None:
-    """Sub-sample index where the panel's black ends in a step along ray ``m``, or None.
+def _steps(values: npt.NDArray[np.float32], ds: float) -> npt.NDArray[np.float64]:
+    """Per ray (column of ``values``), the sub-sample index where the panel's black ends
+    in a step, NaN where none; -1 in ``values`` marks samples outside the photo.
 
-    ``m`` starts at the viewport's edge; -1 marks samples outside the photo.
+    A step is a jump of ``_STEP`` over ``2 * delta`` samples after which the next
+    ``3 * delta`` samples all stay at least ``_STEP / 2`` from the panel's level. A
+    step up that stays dark is no bezel (dark bezels are darker than the panel, light
+    ones far brighter): it is the frame's own black (a round field of view's corners)
+    giving way to the panel, and the search carries on from there with the new level.
+    The edge is where the ramp crosses halfway to the level beyond it.
     """
+    n, rays = values.shape
     skip = max(3, int(0.015 / ds))  # clear of the image's own blurred edge
     delta = 3  # a step may be spread over a few work pixels by defocus
-    panel = float(np.median(m[skip : 2 * skip + 2]))
-    if not 0 <= panel < _DARK_RIM:
-        return None  # outside the photo, or not a panel's black
-    outside = np.flatnonzero(m < 0)
-    stop = int(outside[0]) if outside.size else len(m)  # the photo's edge along this ray
-    ks = np.arange(skip + delta, stop - delta)
-    ks = ks[np.abs(m[ks + delta] - m[ks - delta]) >= _STEP]
+    width = 3 * delta
+    cols = np.arange(rays)
+    outside = values < 0
+    stop = np.where(outside.any(axis=0), np.argmax(outside, axis=0), n)  # the photo's edge per ray
+    v = np.where(outside, np.nan, values).astype(np.float64)
+    ks = np.arange(skip + delta, n - delta - width)
     if ks.size == 0:
-        return None
-    # The 3*delta samples after each candidate, cut at the photo's edge (NaN).
-    padded = np.concatenate([m[:stop], np.full(4 * delta, np.nan, np.float32)])
-    after = np.lib.stride_tricks.sliding_window_view(padded, 3 * delta)[ks + delta]
-    valid = ~np.isnan(after)
-    level = np.where(valid, after, 0).sum(axis=1) / np.maximum(valid.sum(axis=1), 1)
-    resume = 0
-    while True:
-        live = ks >= resume
-        # A step up that stays dark is no bezel (dark bezels are darker than the panel,
-        # light ones far brighter): it is the frame's own black (a round field of
-        # view's corners) giving way to the panel. Carry on from there.
+        return np.full(rays, np.nan)
+    jump = np.abs(v[ks + delta] - v[ks - delta]) >= _STEP  # NaN compares False
+    windows = np.stack([v[ks + delta + i] for i in range(width)])  # (width, k, ray)
+    present = ~np.isnan(windows)
+    level = np.where(present, windows, 0).sum(axis=0) / np.maximum(present.sum(axis=0), 1)
+    usable = jump & present[0] & (ks[:, None] + delta < stop[None, :])
+    panel = np.median(v[skip : 2 * skip + 2], axis=0)
+    found = np.full(rays, -1)
+    resume = np.zeros(rays, int)
+    for _ in range(3):  # at most two black-to-panel steps before the bezel
+        live = usable & (ks[:, None] >= resume[None, :])
         dark_up = live & (level > panel + _STEP) & (level < _DARK_RIM)
-        ok = live & ~dark_up & np.all(~valid | (np.abs(after - panel) >= _STEP / 2), axis=1)
-        first_ok = int(np.argmax(ok)) if ok.any() else None
-        first_dark = int(np.argmax(dark_up)) if dark_up.any() else None
-        if first_dark is not None and (first_ok is None or first_dark < first_ok):
-            panel, resume = float(level[first_dark]), int(ks[first_dark]) + 4 * delta
-            continue
-        if first_ok is None:
-            return None
-        k = int(ks[first_ok])
-        # The edge is where the ramp crosses halfway to the level beyond it.
-        mid = 0.5 * (panel + float(level[first_ok]))
-        sign = np.sign(mid - panel)
-        j = k - delta
-        while j < min(k + 4 * delta, stop) - 2 and sign * (m[j + 1] - mid) < 0:
-            j += 1
-        a, b = float(m[j]), float(m[j + 1])
-        return j + (float(np.clip((mid - a) / (b - a), 0.0, 1.0)) if b != a else 0.0)
+        far = np.where(present, np.abs(windows - panel[None, None, :]) >= _STEP / 2, True).all(axis=0)
+        ok = live & ~dark_up & far
+        first_ok = np.where(ok.any(axis=0), np.argmax(ok, axis=0), len(ks))
+        first_dark = np.where(dark_up.any(axis=0), np.argmax(dark_up, axis=0), len(ks))
+        take = (found < 0) & (first_ok < first_dark) & (first_ok < len(ks))
+        found[take] = first_ok[take]
+        again = (found < 0) & (first_dark < first_ok)
+        if not again.any():
+            break
+        panel = np.where(again, level[np.minimum(first_dark, len(ks) - 1), cols], panel)
+        resume = np.where(again, ks[np.minimum(first_dark, len(ks) - 1)] + 4 * delta, resume)
+    good = (found >= 0) & (panel >= 0) & (panel < _DARK_RIM)
+    out = np.full(rays, np.nan)
+    if not good.any():
+        return out
+    k = ks[found[good]]
+    c = cols[good]
+    mid = 0.5 * (panel[good] + level[found[good], c])
+    sign = np.sign(mid - panel[good])
+    offsets = np.arange(-delta, 4 * delta)
+    ramp = v[np.clip(k[:, None] + offsets[None, :], 0, n - 1), c[:, None]]  # (m, len(offsets))
+    crossed = sign[:, None] * (ramp - mid[:, None]) >= 0
+    j = np.argmax(crossed[:, 1:], axis=1)  # first sample at or past the middle, minus one
+    a = ramp[np.arange(len(k)), j]
+    b = ramp[np.arange(len(k)), j + 1]
+    frac = np.clip(np.where(b != a, (mid - a) / np.where(b != a, b - a, 1), 0), 0, 1)
+    out[good] = k + offsets[j] + frac
+    return np.where(np.isnan(out), np.nan, out)
 
 
 def _looks_like_an_angiogram(
@@ -369,6 +398,11 @@ def _looks_like_an_angiogram(
     return True
 
 
+def small_colour(photo: npt.NDArray[np.uint8], grey: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8] | None:
+    """The photo at the work resolution, in colour (None for a grey photo)."""
+    return cv2.resize(photo, grey.shape[::-1], interpolation=cv2.INTER_AREA) if photo.ndim == 3 else None
+
+
 def find_screen(photo: npt.NDArray[np.uint8], preview: bool = False) -> ScreenQuad | NoScreen:
     """Finds the lit screen area of a monitor in a photo.
 
@@ -386,10 +420,11 @@ def find_screen(photo: npt.NDArray[np.uint8], preview: bool = False) -> ScreenQu
     scale = min(1.0, (_PREVIEW_SIDE if preview else _WORK_SIDE) / max(h, w))
     grey = cv2.resize(grey_full, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
     blurred = cv2.GaussianBlur(grey, (5, 5), 0)
-    hi = float(np.percentile(cv2.magnitude(cv2.Sobel(blurred, cv2.CV_32F, 1, 0), cv2.Sobel(blurred, cv2.CV_32F, 0, 1)), 90))
+    small = small_colour(photo, grey)
+    magnitude = cv2.magnitude(cv2.Sobel(blurred, cv2.CV_32F, 1, 0), cv2.Sobel(blurred, cv2.CV_32F, 0, 1))
+    hi = float(np.percentile(magnitude[::2, ::2], 90))  # every fourth pixel is plenty for a percentile
     edges = cv2.Canny(blurred, max(hi * 0.25, 10), max(hi * 0.6, 25))
-    small = cv2.resize(photo, grey.shape[::-1], interpolation=cv2.INTER_AREA) if photo.ndim == 3 else None
-    quads = _candidates(edges) if preview else _candidates(edges) + _mask_candidates(blurred)
+    quads = _candidates(edges, outlines=False) if preview else _candidates(edges) + _mask_candidates(blurred)
     whole = _MAX_AREA * grey.shape[0] * grey.shape[1]  # the photo's own frame is no screen
     quads = _distinct([q for q in quads if cv2.contourArea(q.astype(np.float32)) < whole])
     near = _near_edges(edges)
@@ -399,12 +434,12 @@ def find_screen(photo: npt.NDArray[np.uint8], preview: bool = False) -> ScreenQu
     # is found again square-on, must look like an angiogram, and the lit area is
     # measured outward from it to the bezel. The largest candidate that gets there wins.
     for quad, support in good:
-        viewport = _viewport_in(grey, small, quad)
+        viewport = _viewport_in(grey, small, quad, _PREVIEW_CHECK_WH if preview else _CHECK_WH)
         if viewport is None or not _looks_like_an_angiogram(grey, small, viewport):
             continue
         if not preview:
             viewport = _refine(blurred, viewport, band=3.0)
-        lit = _lit_area(grey, viewport, rays=12 if preview else 48)
+        lit = _lit_area(grey, viewport, rays=12) if preview else _lit_area(grey, viewport)
         if lit is None:
             continue
         area = cv2.contourArea(lit.astype(np.float32)) / (grey.shape[0] * grey.shape[1])
