@@ -398,6 +398,21 @@ def _looks_like_an_angiogram(
     return True
 
 
+def _plausible(lit: npt.NDArray[np.float64], viewport: npt.NDArray[np.float64], shape: tuple[int, ...]) -> bool:
+    """A lit area is a convex quad, mostly inside the photo, holding its viewport with
+    margins a panel could have (area 1.05-4 times the viewport's)."""
+    outline = lit.astype(np.float32)
+    if not cv2.isContourConvex(np.round(lit * 16).astype(np.int32)):
+        return False
+    h, w = shape[:2]
+    if lit[:, 0].min() < -0.02 * w or lit[:, 1].min() < -0.02 * h or lit[:, 0].max() > 1.02 * w or lit[:, 1].max() > 1.02 * h:
+        return False
+    if not all(cv2.pointPolygonTest(outline, (float(x), float(y)), False) >= 0 for x, y in viewport):
+        return False
+    ratio = cv2.contourArea(outline) / max(cv2.contourArea(viewport.astype(np.float32)), 1.0)
+    return 1.05 <= ratio <= 4.0
+
+
 def small_colour(photo: npt.NDArray[np.uint8], grey: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8] | None:
     """The photo at the work resolution, in colour (None for a grey photo)."""
     return cv2.resize(photo, grey.shape[::-1], interpolation=cv2.INTER_AREA) if photo.ndim == 3 else None
@@ -440,7 +455,7 @@ def find_screen(photo: npt.NDArray[np.uint8], preview: bool = False) -> ScreenQu
         if not preview:
             viewport = _refine(blurred, viewport, band=3.0)
         lit = _lit_area(grey, viewport, rays=12) if preview else _lit_area(grey, viewport)
-        if lit is None:
+        if lit is None or not _plausible(lit, viewport, grey.shape):
             continue
         area = cv2.contourArea(lit.astype(np.float32)) / (grey.shape[0] * grey.shape[1])
         corners = lit / scale if preview else _refine(grey_full, lit / scale)

@@ -11,6 +11,8 @@ from cathnet.preprocess import to_grey
 _MIN_FRACTION = 0.2  # of the screen's width and of its height
 _ABOVE_PANEL = 25.0  # grey levels above the panel's black that count as image
 _MIN_FILL = 0.6  # of the image area above the black (an angiogram's vessels are thin)
+_BELOW_PANEL = 12.0  # grey levels under the panel's black that count as the frame's own black
+_BLACK_SHARE = 0.15  # of a row or column, for the box to grow over it
 
 
 def _main_run(profile: npt.NDArray[np.float64]) -> tuple[int, int]:
@@ -47,13 +49,38 @@ def image_area(screen: npt.NDArray[np.uint8], snap: bool = True) -> tuple[int, i
     border = np.concatenate(
         [grey[: h // 20].ravel(), grey[-h // 20 :].ravel(), grey[:, : w // 20].ravel(), grey[:, -w // 20 :].ravel()]
     )
-    mask = (grey > float(np.median(border)) + _ABOVE_PANEL).astype(np.float64)
+    panel = float(np.median(border))
+    mask = (grey > panel + _ABOVE_PANEL).astype(np.float64)
     x0, x1 = _main_run(mask.mean(axis=0))
     y0, y1 = _main_run(mask[:, x0:x1].mean(axis=1))
     x0, x1 = _main_run(mask[y0:y1].mean(axis=0))
     if x1 - x0 < _MIN_FRACTION * w or y1 - y0 < _MIN_FRACTION * h or mask[y0:y1, x0:x1].mean() < _MIN_FILL:
         return None
-    return _snap_to_steps(grey, (x0, y0, x1, y1)) if snap else (x0, y0, x1, y1)
+    box = _grow_over_black(grey, (x0, y0, x1, y1), panel)
+    return _snap_to_steps(grey, box) if snap and box == (x0, y0, x1, y1) else box
+
+
+def _grow_over_black(grey: npt.NDArray[np.uint8], box: tuple[int, int, int, int], panel: float) -> tuple[int, int, int, int]:
+    """Widens the box over the frame's own black (darker than the panel's black).
+
+    A real angiogram's round field of view leaves black corners: the bright area is
+    then only part of the frame, and the frame's edge is where that black meets the
+    panel. Each side moves out while the next row or column is largely darker than
+    the panel.
+    """
+    x0, y0, x1, y1 = box
+    h, w = grey.shape
+    black = grey < panel - _BELOW_PANEL
+    for _ in range(2):
+        while x0 > 0 and black[y0:y1, x0 - 1].mean() >= _BLACK_SHARE:
+            x0 -= 1
+        while x1 < w and black[y0:y1, x1].mean() >= _BLACK_SHARE:
+            x1 += 1
+        while y0 > 0 and black[y0 - 1, x0:x1].mean() >= _BLACK_SHARE:
+            y0 -= 1
+        while y1 < h and black[y1, x0:x1].mean() >= _BLACK_SHARE:
+            y1 += 1
+    return x0, y0, x1, y1
 
 
 def find_viewport(screen: npt.NDArray[np.uint8]) -> tuple[int, int, int, int]:
