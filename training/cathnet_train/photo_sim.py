@@ -188,12 +188,16 @@ def _place(
     span = q.max(axis=0) - q.min(axis=0)
     room = np.maximum(np.array([cam.w, cam.h]) * 0.98 - span, 0)
     shift = (np.array(c.offset) - 0.5) * room - (q.min(axis=0) + span / 2 - np.array([cam.w, cam.h]) / 2)
+    def inside(q: npt.NDArray[np.float64]) -> bool:
+        return bool(q.min() >= 0.01 * cam.h and q[:, 0].max() <= 0.99 * cam.w and q[:, 1].max() <= 0.99 * cam.h)
+
     for _ in range(12):
         moved = t + np.array([*(shift * t[2] / cam.f), 0.0])
-        q = quad(moved)
-        if q.min() >= 0.01 * cam.h and (q[:, 0].max() <= 0.99 * cam.w) and (q[:, 1].max() <= 0.99 * cam.h):
+        if inside(quad(moved)):
             return rot, moved, sw
         shift *= 0.8
+    while not inside(quad(t)):  # perspective pushed it off-centre: step back until it fits
+        t[2] *= 1.05
     return rot, t, sw
 
 

@@ -27,6 +27,7 @@ _MIN_SUPPORT = 0.75
 _MASK_LEVELS = ((20, True), (28, True), (40, True), (140, False))  # (grey level, lit is above)
 _CHECK_WH = (320, 240)  # square-on view of a candidate, to find the viewport in it
 _PREVIEW_CHECK_WH = (160, 120)
+_AGREE = 0.012  # of the work image's diagonal: a lit area and an edge loop that agree
 _MAX_MARGIN = 0.8  # widest panel margin around the viewport, in viewport widths
 _STEP = 10.0  # grey levels: the panel's black to the bezel
 _DARK_RIM = 75.0  # a rim darker than this is panel or bezel, not the angiogram
@@ -448,6 +449,7 @@ def find_screen(photo: npt.NDArray[np.uint8], preview: bool = False) -> ScreenQu
     # Bezel outline, lit area or viewport: whichever was found, the viewport inside it
     # is found again square-on, must look like an angiogram, and the lit area is
     # measured outward from it to the bezel. The largest candidate that gets there wins.
+    found: list[tuple[npt.NDArray[np.float64], float]] = []
     for quad, support in good:
         viewport = _viewport_in(grey, small, quad, _PREVIEW_CHECK_WH if preview else _CHECK_WH)
         if viewport is None or not _looks_like_an_angiogram(grey, small, viewport):
@@ -457,6 +459,16 @@ def find_screen(photo: npt.NDArray[np.uint8], preview: bool = False) -> ScreenQu
         lit = _lit_area(grey, viewport, rays=12) if preview else _lit_area(grey, viewport)
         if lit is None or not _plausible(lit, viewport, grey.shape):
             continue
+        if preview:  # the first plausible outline will do for a preview
+            found = [(lit, support)]
+            break
+        found.append((lit, support))
+    if found:
+        # A lit area that an edge loop also outlines is confirmed twice: prefer it (a
+        # viewport found only in part, e.g. a dark real frame, sends the rays astray).
+        tolerance = _AGREE * float(np.hypot(*grey.shape))
+        agreed = [f for f in found if any(np.abs(f[0] - q).max() <= tolerance for q, _ in good)]
+        lit, support = (agreed or found)[0]
         area = cv2.contourArea(lit.astype(np.float32)) / (grey.shape[0] * grey.shape[1])
         corners = lit / scale if preview else _refine(grey_full, lit / scale)
         return ScreenQuad(order_corners(corners), support, float(area))
