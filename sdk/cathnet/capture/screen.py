@@ -399,6 +399,29 @@ def _looks_like_an_angiogram(
     return True
 
 
+def _nested_fallback(
+    grey: npt.NDArray[np.uint8],
+    colour: npt.NDArray[np.uint8] | None,
+    good: list[tuple[npt.NDArray[np.float64], float]],
+) -> tuple[npt.NDArray[np.float64], float] | None:
+    """When no lit area could be measured from a viewport (a dark real frame is found only
+    in part), the edge loops themselves: the largest candidate that holds an angiogram,
+    or the thin-band quad nested in it (bezel outline around the lit area)."""
+    for k, (quad, support) in enumerate(good):
+        viewport = _viewport_in(grey, colour, quad)
+        if viewport is None or not _looks_like_an_angiogram(grey, colour, viewport) or np.allclose(viewport, quad):
+            continue
+        outline = quad.astype(np.float32)
+        area = cv2.contourArea(outline)
+        for inner, inner_support in good[k + 1 :]:
+            ratio = cv2.contourArea(inner.astype(np.float32)) / area
+            held = all(cv2.pointPolygonTest(outline, (float(x), float(y)), False) >= 0 for x, y in inner)
+            if held and 0.75 < ratio < 0.98:
+                return inner, inner_support
+        return quad, support
+    return None
+
+
 def _plausible(lit: npt.NDArray[np.float64], viewport: npt.NDArray[np.float64], shape: tuple[int, ...]) -> bool:
     """A lit area is a convex quad, mostly inside the photo, holding its viewport with
     margins a panel could have (area 1.05-4 times the viewport's)."""
@@ -463,6 +486,10 @@ def find_screen(photo: npt.NDArray[np.uint8], preview: bool = False) -> ScreenQu
             found = [(lit, support)]
             break
         found.append((lit, support))
+    if not found and not preview:
+        fallback = _nested_fallback(grey, small, good)
+        if fallback is not None:
+            found = [fallback]
     if found:
         # A lit area that an edge loop also outlines is confirmed twice: prefer it (a
         # viewport found only in part, e.g. a dark real frame, sends the rays astray).
