@@ -1,11 +1,14 @@
 """Finding the lit screen of a monitor in a photo.
 
-Candidates are closed contours of the edge map simplified to convex quadrilaterals;
-each is scored by how much of its perimeter lies on edges. A monitor gives two nested
-quads (bezel outline, lit area): the inner one is the screen. Corners are then
-refined at full resolution by fitting a line to the edge points along each side and
-intersecting neighbours. "No screen" is an expected outcome, returned with a reason
-(scikit-image's falsy-failure idea), never raised from deep in the pipeline.
+Candidates are quads from the edge map's closed loops and from region outlines, kept
+when edges support most of their perimeter. Whichever a candidate is (bezel outline,
+lit area or the angiogram itself), the angiogram viewport inside it is found again
+square-on, and the lit area is measured outward from the viewport to the bezel's step
+along rays, one robust line per side; a lit area that an edge loop also outlines is
+preferred, and the nested loops are the fallback when no viewport can be measured.
+Corners are refined at full resolution by line fits to the gradient peaks along each
+side. "No screen" is an expected outcome, returned with a reason (scikit-image's
+falsy-failure idea), never raised from deep in the pipeline.
 """
 
 from __future__ import annotations
