@@ -166,6 +166,21 @@ def _mask_candidates(blurred: npt.NDArray[np.uint8]) -> list[npt.NDArray[np.floa
     return quads
 
 
+def _meet(
+    p1: npt.NDArray[np.float64], d1: npt.NDArray[np.float64], p2: npt.NDArray[np.float64], d2: npt.NDArray[np.float64],
+    tolerance: float = 1e-9,
+) -> npt.NDArray[np.float64] | None:
+    """Where the line through ``p1`` along ``d1`` meets the one through ``p2`` along ``d2``.
+
+    None when they are parallel (the determinant is under ``tolerance``).
+    """
+    mat = np.array([d1, -d2]).T
+    if abs(np.linalg.det(mat)) < tolerance:
+        return None
+    t, _ = np.linalg.solve(mat, p2 - p1)
+    return p1 + t * d1
+
+
 def _four_longest_sides(poly: npt.NDArray[np.float64]) -> npt.NDArray[np.float64] | None:
     """A quad from the four longest sides of a polygon, extended to meet.
 
@@ -177,12 +192,10 @@ def _four_longest_sides(poly: npt.NDArray[np.float64]) -> npt.NDArray[np.float64
     corners = []
     for i in range(4):
         (a1, b1), (a2, b2) = sides[keep[i - 1]], sides[keep[i]]
-        d1, d2 = b1 - a1, b2 - a2
-        mat = np.array([d1, -d2]).T
-        if abs(np.linalg.det(mat)) < 1e-9:
+        corner = _meet(a1, b1 - a1, a2, b2 - a2)
+        if corner is None:
             return None
-        t, _ = np.linalg.solve(mat, a2 - a1)
-        corners.append(a1 + t * d1)
+        corners.append(corner)
     return np.array(corners)
 
 
@@ -217,16 +230,24 @@ def _refine(grey: npt.NDArray[np.uint8], quad: npt.NDArray[np.float64], band: fl
         lines.append((np.array([x0, y0], np.float64), np.array([vx, vy], np.float64)))
     out = []
     for i in range(4):
-        (p1, d1), (p2, d2) = lines[i - 1], lines[i]
-        mat = np.array([d1, -d2]).T
-        if abs(np.linalg.det(mat)) < 1e-6:
+        corner = _meet(*lines[i - 1], *lines[i], tolerance=1e-6)
+        if corner is None:
             return quad
-        s, _ = np.linalg.solve(mat, p2 - p1)
-        out.append(p1 + s * d1)
+        out.append(corner)
     refined = np.array(out)
     if np.max(np.linalg.norm(refined - quad, axis=1)) > 4 * band:
         return quad  # the fit ran away (occluded side): keep the coarse corner
     return refined
+
+
+def _square_on(
+    image: npt.NDArray[np.uint8], quad: npt.NDArray[np.float64], size_wh: tuple[int, int]
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.float64]]:
+    """``quad`` of ``image`` warped to a ``size_wh`` rectangle (area-averaged), and the homography."""
+    w, h = size_wh
+    dst = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32) - 0.5
+    hmat = cv2.getPerspectiveTransform(quad.astype(np.float32), dst)
+    return cv2.warpPerspective(image, hmat, size_wh, flags=cv2.INTER_AREA), hmat
 
 
 def _viewport_in(
@@ -241,11 +262,9 @@ def _viewport_in(
     square-on, a quad with a dark rim holds an image area: step into it (bezel → lit
     area → viewport) until the rim is the image itself, i.e. no longer dark.
     """
-    dst = np.array([[0, 0], [view_wh[0], 0], [view_wh[0], view_wh[1]], [0, view_wh[1]]], np.float32) - 0.5
     src = colour if colour is not None else grey
     for _ in range(3):
-        hmat = cv2.getPerspectiveTransform(quad.astype(np.float32), dst)
-        seen = cv2.warpPerspective(src, hmat, view_wh, flags=cv2.INTER_AREA)
+        seen, hmat = _square_on(src, quad, view_wh)
         g = to_grey(seen)
         rim = np.concatenate([g[:4].ravel(), g[-4:].ravel(), g[:, :4].ravel(), g[:, -4:].ravel()])
         if float(np.median(rim)) >= _DARK_RIM:
@@ -316,9 +335,10 @@ def _lit_area(
         lines.append((ends[0], (ends[1] - ends[0]) / np.linalg.norm(ends[1] - ends[0])))
     corners = []
     for i in range(4):  # left x top = TL, top x right = TR, right x bottom = BR, bottom x left = BL
-        (p1, d1), (p2, d2) = lines[i], lines[(i + 1) % 4]
-        t, _ = np.linalg.solve(np.array([d1, -d2]).T, p2 - p1)
-        corners.append(p1 + t * d1)
+        corner = _meet(*lines[i], *lines[(i + 1) % 4])
+        if corner is None:
+            return None  # two sides parallel: no quad
+        corners.append(corner)
     return np.array(corners)
 
 
@@ -389,10 +409,7 @@ def _looks_like_an_angiogram(
     grey: npt.NDArray[np.uint8], colour: npt.NDArray[np.uint8] | None, viewport: npt.NDArray[np.float64]
 ) -> bool:
     """The viewport, seen square-on, holds grey-scale structure: not flat, not colourful."""
-    side = 96
-    dst = np.array([[0, 0], [side, 0], [side, side], [0, side]], np.float32) - 0.5
-    hmat = cv2.getPerspectiveTransform(viewport.astype(np.float32), dst)
-    seen = cv2.warpPerspective(colour if colour is not None else grey, hmat, (side, side), flags=cv2.INTER_AREA)
+    seen, _ = _square_on(colour if colour is not None else grey, viewport, (96, 96))
     if float(to_grey(seen).std()) < _MIN_CONTRAST:
         return False
     if seen.ndim == 3 and seen.shape[2] >= 3:
@@ -440,7 +457,7 @@ def _plausible(lit: npt.NDArray[np.float64], viewport: npt.NDArray[np.float64], 
     return 1.05 <= ratio <= 4.0
 
 
-def small_colour(photo: npt.NDArray[np.uint8], grey: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8] | None:
+def _small_colour(photo: npt.NDArray[np.uint8], grey: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8] | None:
     """The photo at the work resolution, in colour (None for a grey photo)."""
     return cv2.resize(photo, grey.shape[::-1], interpolation=cv2.INTER_AREA) if photo.ndim == 3 else None
 
@@ -462,7 +479,7 @@ def find_screen(photo: npt.NDArray[np.uint8], preview: bool = False) -> ScreenQu
     scale = min(1.0, (_PREVIEW_SIDE if preview else _WORK_SIDE) / max(h, w))
     grey = cv2.resize(grey_full, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
     blurred = cv2.GaussianBlur(grey, (5, 5), 0)
-    small = small_colour(photo, grey)
+    small = _small_colour(photo, grey)
     magnitude = cv2.magnitude(cv2.Sobel(blurred, cv2.CV_32F, 1, 0), cv2.Sobel(blurred, cv2.CV_32F, 0, 1))
     hi = float(np.percentile(magnitude[::2, ::2], 90))  # every fourth pixel is plenty for a percentile
     edges = cv2.Canny(blurred, max(hi * 0.25, 10), max(hi * 0.6, 25))
