@@ -31,10 +31,12 @@ _MASK_LEVELS = ((20, True), (28, True), (40, True), (140, False))  # (grey level
 _CHECK_WH = (320, 240)  # square-on view of a candidate, to find the viewport in it
 _PREVIEW_CHECK_WH = (160, 120)
 _AGREE = 0.012  # of the work image's diagonal: a lit area and an edge loop that agree
+_SIDE_SUPPORT = 0.95  # an edge loop this well supported may correct a lit area's wrong side
 _MAX_MARGIN = 0.8  # widest panel margin around the viewport, in viewport widths
 _STEP = 10.0  # grey levels: the panel's black to the bezel
 _DARK_RIM = 75.0  # a rim darker than this is panel or bezel, not the angiogram
-_MIN_CONTRAST = 6.0  # grey-level std of a viewport: a faint real angiogram still has more
+_MIN_CONTRAST = 4.0  # grey-level std of a viewport: the faintest real frame, photographed, still has more
+_FLAT_RIM = 12.0  # grey-level std: a rim flatter than this is a light bezel, not an image's edge
 
 
 @dataclass(frozen=True)
@@ -263,17 +265,19 @@ def _viewport_in(
     area → viewport) until the rim is the image itself, i.e. no longer dark.
     """
     src = colour if colour is not None else grey
-    for _ in range(3):
+    for step in range(3):
         seen, hmat = _square_on(src, quad, view_wh)
         g = to_grey(seen)
         rim = np.concatenate([g[:4].ravel(), g[-4:].ravel(), g[:, :4].ravel(), g[:, -4:].ravel()])
         if float(np.median(rim)) >= _DARK_RIM:
-            # A bright rim is the angiogram's own edge, unless it is flat: then it is
-            # a light bezel's outline, whose lit area is another candidate.
-            return quad if float(rim.std()) >= 2 * _MIN_CONTRAST else None
+            # A bright rim is the angiogram's own edge. On the candidate itself it may
+            # instead be a light bezel's flat outline, whose lit area is another
+            # candidate; once stepped in from a dark rim, it is the image (however faint).
+            return quad if step > 0 or float(rim.std()) >= _FLAT_RIM else None
         box = image_area(seen)
         if box is None:
-            return None
+            # Stepped in already, nothing brighter inside: a dark frame's own edge.
+            return quad if step > 0 else None
         x0, y0, x1, y1 = box
         corners = np.array([[[x0 - 0.5, y0 - 0.5], [x1 - 0.5, y0 - 0.5], [x1 - 0.5, y1 - 0.5], [x0 - 0.5, y1 - 0.5]]])
         quad = cv2.perspectiveTransform(corners, np.linalg.inv(hmat))[0]
@@ -462,6 +466,31 @@ def _small_colour(photo: npt.NDArray[np.uint8], grey: npt.NDArray[np.uint8]) -> 
     return cv2.resize(photo, grey.shape[::-1], interpolation=cv2.INTER_AREA) if photo.ndim == 3 else None
 
 
+def _confirmed(
+    found: list[tuple[npt.NDArray[np.float64], float, npt.NDArray[np.float64]]],
+    good: list[tuple[npt.NDArray[np.float64], float]],
+    shape: tuple[int, ...],
+) -> tuple[npt.NDArray[np.float64], float]:
+    """The lit area to trust among those measured (largest first), checked against the edge loops.
+
+    A lit area that an edge loop also outlines is confirmed twice: it wins. Otherwise a
+    viewport found only in part (a dark real frame, glare) can send the rays astray on
+    one side: a strongly supported edge loop that agrees with a measured lit area along
+    one whole side, and could be its lit area, replaces it.
+    """
+    tolerance = _AGREE * float(np.hypot(*shape[:2]))
+    for lit, support, _ in found:
+        if any(np.abs(lit - q).max() <= tolerance for q, _ in good):
+            return lit, support
+    for lit, _, viewport in found:
+        for quad, support in good:
+            close = np.abs(lit - order_corners(quad)).max(axis=1) <= tolerance
+            one_side = int(close.sum()) == 2 and any(close[k] and close[(k + 1) % 4] for k in range(4))
+            if one_side and support >= _SIDE_SUPPORT and _plausible(quad, viewport, shape):
+                return quad, support
+    return found[0][0], found[0][1]
+
+
 def find_screen(photo: npt.NDArray[np.uint8], preview: bool = False) -> ScreenQuad | NoScreen:
     """Finds the lit screen area of a monitor in a photo.
 
@@ -492,7 +521,7 @@ def find_screen(photo: npt.NDArray[np.uint8], preview: bool = False) -> ScreenQu
     # Bezel outline, lit area or viewport: whichever was found, the viewport inside it
     # is found again square-on, must look like an angiogram, and the lit area is
     # measured outward from it to the bezel. The largest candidate that gets there wins.
-    found: list[tuple[npt.NDArray[np.float64], float]] = []
+    found: list[tuple[npt.NDArray[np.float64], float, npt.NDArray[np.float64]]] = []
     for quad, support in good:
         viewport = _viewport_in(grey, small, quad, _PREVIEW_CHECK_WH if preview else _CHECK_WH)
         if viewport is None or not _looks_like_an_angiogram(grey, small, viewport):
@@ -503,20 +532,15 @@ def find_screen(photo: npt.NDArray[np.uint8], preview: bool = False) -> ScreenQu
         if lit is None or not _plausible(lit, viewport, grey.shape):
             continue
         if preview:  # the first plausible outline will do for a preview
-            found = [(lit, support)]
+            found = [(lit, support, viewport)]
             break
-        found.append((lit, support))
-    if not found and not preview:
-        fallback = _nested_fallback(grey, small, good)
-        if fallback is not None:
-            found = [fallback]
-    if found:
-        # A lit area that an edge loop also outlines is confirmed twice: prefer it (a
-        # viewport found only in part, e.g. a dark real frame, sends the rays astray).
-        tolerance = _AGREE * float(np.hypot(*grey.shape))
-        agreed = [f for f in found if any(np.abs(f[0] - q).max() <= tolerance for q, _ in good)]
-        lit, support = (agreed or found)[0]
-        area = cv2.contourArea(lit.astype(np.float32)) / (grey.shape[0] * grey.shape[1])
-        corners = lit / scale if preview else _refine(grey_full, lit / scale)
-        return ScreenQuad(order_corners(corners), support, float(area))
-    return NoScreen("no monitor found: fit the whole screen in the frame, with its four corners visible")
+        found.append((lit, support, viewport))
+    chosen = _confirmed(found, good, grey.shape) if found else None
+    if chosen is None and not preview:
+        chosen = _nested_fallback(grey, small, good)
+    if chosen is None:
+        return NoScreen("no monitor found: fit the whole screen in the frame, with its four corners visible")
+    lit, support = chosen
+    area = cv2.contourArea(lit.astype(np.float32)) / (grey.shape[0] * grey.shape[1])
+    corners = lit / scale if preview else _refine(grey_full, lit / scale)
+    return ScreenQuad(order_corners(corners), support, float(area))
