@@ -13,6 +13,9 @@ falsy-failure idea), never raised from deep in the pipeline.
 
 from __future__ import annotations
 
+import math
+
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -64,10 +67,12 @@ class NoScreen:
 def order_corners(points: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """(4, 2) points → TL, TR, BR, BL, by angle around the centroid (robust to rotation)."""
     p = np.asarray(points, np.float64).reshape(4, 2)
-    c = p.mean(axis=0)
-    p = p[np.argsort(np.arctan2(p[:, 1] - c[1], p[:, 0] - c[0]))]  # clockwise from ~-180°
-    start = int(np.argmin(p.sum(axis=1)))  # top-left: smallest x + y
-    return np.roll(p, -start, axis=0)
+    pts = p.tolist()  # four points: plain Python is several times faster than numpy here
+    cx = sum(x for x, _ in pts) / 4
+    cy = sum(y for _, y in pts) / 4
+    clockwise = sorted(range(4), key=lambda i: math.atan2(pts[i][1] - cy, pts[i][0] - cx))  # from ~-180°
+    start = min(range(4), key=lambda j: pts[clockwise[j]][0] + pts[clockwise[j]][1])  # top-left: smallest x + y
+    return p[[clockwise[(start + j) % 4] for j in range(4)]]
 
 
 def _near_edges(edges: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
@@ -79,10 +84,11 @@ def _support(near: npt.NDArray[np.uint8], quad: npt.NDArray[np.float64]) -> floa
     """Fraction of perimeter samples on ``near`` (``_near_edges`` of the edge map)."""
     h, w = near.shape
     starts = quad
-    ends = np.roll(quad, -1, axis=0)
-    counts = [max(int(np.linalg.norm(b - a) / 2), 2) for a, b in zip(starts, ends)]
-    t = np.concatenate([np.linspace(0.05, 0.95, n) for n in counts])[:, None]
+    ends = quad[[1, 2, 3, 0]]
+    counts = np.maximum((np.hypot(*(ends - starts).T) / 2).astype(int), 2)  # a sample every 2 px
     side = np.repeat(np.arange(4), counts)
+    index = np.arange(side.size) - np.repeat(np.cumsum(counts) - counts, counts)  # 0..count-1 per side
+    t = (0.05 + 0.9 * index / (counts[side] - 1))[:, None]
     pts = np.round(starts[side] + t * (ends[side] - starts[side])).astype(int)
     ok = (pts[:, 0] >= 0) & (pts[:, 0] < w) & (pts[:, 1] >= 0) & (pts[:, 1] < h)
     return int(np.count_nonzero(near[pts[ok, 1], pts[ok, 0]])) / len(pts)
@@ -169,18 +175,19 @@ def _mask_candidates(blurred: npt.NDArray[np.uint8]) -> list[npt.NDArray[np.floa
 
 
 def _meet(
-    p1: npt.NDArray[np.float64], d1: npt.NDArray[np.float64], p2: npt.NDArray[np.float64], d2: npt.NDArray[np.float64],
+    p1: Sequence[float], d1: Sequence[float], p2: Sequence[float], d2: Sequence[float],
     tolerance: float = 1e-9,
 ) -> npt.NDArray[np.float64] | None:
     """Where the line through ``p1`` along ``d1`` meets the one through ``p2`` along ``d2``.
 
     None when they are parallel (the determinant is under ``tolerance``).
     """
-    mat = np.array([d1, -d2]).T
-    if abs(np.linalg.det(mat)) < tolerance:
+    cross = float(d1[0] * d2[1] - d1[1] * d2[0])
+    if abs(cross) < tolerance:
         return None
-    t, _ = np.linalg.solve(mat, p2 - p1)
-    return p1 + t * d1
+    gap_x, gap_y = p2[0] - p1[0], p2[1] - p1[1]
+    t = float(gap_x * d2[1] - gap_y * d2[0]) / cross
+    return np.array([p1[0] + t * d1[0], p1[1] + t * d1[1]], np.float64)
 
 
 def _four_longest_sides(poly: npt.NDArray[np.float64]) -> npt.NDArray[np.float64] | None:
@@ -189,12 +196,14 @@ def _four_longest_sides(poly: npt.NDArray[np.float64]) -> npt.NDArray[np.float64
     A corner cut off by the photo's border or a hand leaves a short extra side; the
     four long sides still define the screen.
     """
-    sides = [(poly[i], poly[(i + 1) % len(poly)]) for i in range(len(poly))]
-    keep = sorted(np.argsort([-np.linalg.norm(b - a) for a, b in sides])[:4])
+    pts = poly.tolist()  # a handful of points: plain Python is faster than numpy here
+    n = len(pts)
+    sides = [(pts[i], pts[(i + 1) % n]) for i in range(n)]
+    keep = sorted(sorted(range(n), key=lambda i: -math.dist(*sides[i]))[:4])
     corners = []
     for i in range(4):
         (a1, b1), (a2, b2) = sides[keep[i - 1]], sides[keep[i]]
-        corner = _meet(a1, b1 - a1, a2, b2 - a2)
+        corner = _meet(a1, (b1[0] - a1[0], b1[1] - a1[1]), a2, (b2[0] - a2[0], b2[1] - a2[1]))
         if corner is None:
             return None
         corners.append(corner)
@@ -254,7 +263,6 @@ def _square_on(
 
 def _viewport_in(
     grey: npt.NDArray[np.uint8],
-    colour: npt.NDArray[np.uint8] | None,
     quad: npt.NDArray[np.float64],
     view_wh: tuple[int, int] = _CHECK_WH,
 ) -> npt.NDArray[np.float64] | None:
@@ -264,17 +272,15 @@ def _viewport_in(
     square-on, a quad with a dark rim holds an image area: step into it (bezel → lit
     area → viewport) until the rim is the image itself, i.e. no longer dark.
     """
-    src = colour if colour is not None else grey
     for step in range(3):
-        seen, hmat = _square_on(src, quad, view_wh)
-        g = to_grey(seen)
+        g, hmat = _square_on(grey, quad, view_wh)
         rim = np.concatenate([g[:4].ravel(), g[-4:].ravel(), g[:, :4].ravel(), g[:, -4:].ravel()])
-        if float(np.median(rim)) >= _DARK_RIM:
+        if _percentile(rim, 50) >= _DARK_RIM:
             # A bright rim is the angiogram's own edge. On the candidate itself it may
             # instead be a light bezel's flat outline, whose lit area is another
             # candidate; once stepped in from a dark rim, it is the image (however faint).
             return quad if step > 0 or float(rim.std()) >= _FLAT_RIM else None
-        box = image_area(seen)
+        box = image_area(g)
         if box is None:
             # Stepped in already, nothing brighter inside: a dark frame's own edge.
             return quad if step > 0 else None
@@ -328,7 +334,7 @@ def _lit_area(
             lines.append((np.array([x0, y0], np.float64), np.array([vx, vy], np.float64)))
             continue
         side_values = values[:, cols]
-        median = np.where((side_values < 0).mean(axis=1) > 0.5, -1.0, np.median(side_values, axis=1))
+        median = np.where((side_values < 0).mean(axis=1) > 0.5, -1.0, _column_median(side_values.T))
         km = _steps(median[:, None].astype(np.float32), ds)[0]
         if np.isnan(km):
             return None
@@ -344,6 +350,23 @@ def _lit_area(
             return None  # two sides parallel: no quad
         corners.append(corner)
     return np.array(corners)
+
+
+def _percentile(values: npt.NDArray, q: float) -> float:
+    """``np.percentile(values, q)`` (linear interpolation) of a 1-D array, by partial sorting."""
+    position = q / 100 * (values.size - 1)
+    lo = int(position)
+    hi = min(lo + 1, values.size - 1)
+    part = np.partition(values, (lo, hi))
+    return float(part[lo] + (position - lo) * (part[hi] - part[lo]))
+
+
+def _column_median(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """``np.median(x, axis=0)`` (NaN where a column holds one), without its overhead on small arrays."""
+    rows = x.shape[0]
+    ordered = np.sort(x, axis=0)
+    median = 0.5 * (ordered[(rows - 1) // 2] + ordered[rows // 2])
+    return np.where(np.isnan(x).any(axis=0), np.nan, median)
 
 
 def _steps(values: npt.NDArray[np.float32], ds: float) -> npt.NDArray[np.float64]:
@@ -369,17 +392,24 @@ def _steps(values: npt.NDArray[np.float32], ds: float) -> npt.NDArray[np.float64
     if ks.size == 0:
         return np.full(rays, np.nan)
     jump = np.abs(v[ks + delta] - v[ks - delta]) >= _STEP  # NaN compares False
-    windows = np.stack([v[ks + delta + i] for i in range(width)])  # (width, k, ray)
-    present = ~np.isnan(windows)
-    level = np.where(present, windows, 0).sum(axis=0) / np.maximum(present.sum(axis=0), 1)
-    usable = jump & present[0] & (ks[:, None] + delta < stop[None, :])
-    panel = np.median(v[skip : 2 * skip + 2], axis=0)
+    # Sums over the window of ``width`` samples after each candidate step, from running sums.
+    starts = ks + delta
+    present = ~np.isnan(v)
+
+    def window_sum(x: npt.NDArray) -> npt.NDArray:
+        running = np.zeros((n + 1, rays), np.float64 if x.dtype.kind == "f" else np.int32)
+        np.cumsum(x, axis=0, out=running[1:])
+        return running[starts + width] - running[starts]
+
+    level = window_sum(np.where(present, v, 0)) / np.maximum(window_sum(present), 1)
+    usable = jump & present[starts] & (starts[:, None] < stop[None, :])
+    panel = _column_median(v[skip : 2 * skip + 2])
     found = np.full(rays, -1)
     resume = np.zeros(rays, int)
     for _ in range(3):  # at most two black-to-panel steps before the bezel
         live = usable & (ks[:, None] >= resume[None, :])
         dark_up = live & (level > panel + _STEP) & (level < _DARK_RIM)
-        far = np.where(present, np.abs(windows - panel[None, None, :]) >= _STEP / 2, True).all(axis=0)
+        far = window_sum(present & (np.abs(v - panel[None, :]) < _STEP / 2)) == 0  # no sample near the panel's level
         ok = live & ~dark_up & far
         first_ok = np.where(ok.any(axis=0), np.argmax(ok, axis=0), len(ks))
         first_dark = np.where(dark_up.any(axis=0), np.argmax(dark_up, axis=0), len(ks))
@@ -432,7 +462,7 @@ def _nested_fallback(
     in part), the edge loops themselves: the largest candidate that holds an angiogram,
     or the thin-band quad nested in it (bezel outline around the lit area)."""
     for k, (quad, support) in enumerate(good):
-        viewport = _viewport_in(grey, colour, quad)
+        viewport = _viewport_in(grey, quad)
         if viewport is None or not _looks_like_an_angiogram(grey, colour, viewport) or np.allclose(viewport, quad):
             continue
         outline = quad.astype(np.float32)
@@ -468,25 +498,26 @@ def _small_colour(photo: npt.NDArray[np.uint8], grey: npt.NDArray[np.uint8]) -> 
 
 def _confirmed(
     found: list[tuple[npt.NDArray[np.float64], float, npt.NDArray[np.float64]]],
-    good: list[tuple[npt.NDArray[np.float64], float]],
-    shape: tuple[int, ...],
+    quads: list[npt.NDArray[np.float64]],
+    near: npt.NDArray[np.uint8],
 ) -> tuple[npt.NDArray[np.float64], float]:
     """The lit area to trust among those measured (largest first), checked against the edge loops.
 
-    A lit area that an edge loop also outlines is confirmed twice: it wins. Otherwise a
-    viewport found only in part (a dark real frame, glare) can send the rays astray on
-    one side: a strongly supported edge loop that agrees with a measured lit area along
-    one whole side, and could be its lit area, replaces it.
+    A lit area that a supported edge loop also outlines is confirmed twice: it wins.
+    Otherwise a viewport found only in part (a dark real frame, glare) can send the
+    rays astray on one side: a strongly supported edge loop that agrees with a measured
+    lit area along one whole side, and could be its lit area, replaces it. Support is
+    scored only for the loops that agree (the preview has not scored the others).
     """
-    tolerance = _AGREE * float(np.hypot(*shape[:2]))
+    tolerance = _AGREE * float(np.hypot(*near.shape[:2]))
     for lit, support, _ in found:
-        if any(np.abs(lit - q).max() <= tolerance for q, _ in good):
+        if any(np.abs(lit - q).max() <= tolerance and _support(near, q) >= _MIN_SUPPORT for q in quads):
             return lit, support
     for lit, _, viewport in found:
-        for quad, support in good:
-            close = np.abs(lit - order_corners(quad)).max(axis=1) <= tolerance
+        for quad in quads:
+            close = np.abs(lit - quad).max(axis=1) <= tolerance
             one_side = int(close.sum()) == 2 and any(close[k] and close[(k + 1) % 4] for k in range(4))
-            if one_side and support >= _SIDE_SUPPORT and _plausible(quad, viewport, shape):
+            if one_side and _plausible(quad, viewport, near.shape) and (support := _support(near, quad)) >= _SIDE_SUPPORT:
                 return quad, support
     return found[0][0], found[0][1]
 
@@ -503,27 +534,34 @@ def find_screen(photo: npt.NDArray[np.uint8], preview: bool = False) -> ScreenQu
     Returns:
         ``ScreenQuad`` (truthy) or ``NoScreen`` with the reason (falsy).
     """
-    grey_full = to_grey(photo)
-    h, w = grey_full.shape
+    h, w = photo.shape[:2]
     scale = min(1.0, (_PREVIEW_SIDE if preview else _WORK_SIDE) / max(h, w))
-    grey = cv2.resize(grey_full, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+    work_wh = (round(w * scale), round(h * scale))
+    if preview:  # shrink first: the full-resolution grey copy is only needed for refinement
+        small = cv2.resize(photo, work_wh, interpolation=cv2.INTER_AREA)
+        grey = to_grey(small)
+        small = small if small.ndim == 3 else None
+    else:
+        grey_full = to_grey(photo)
+        grey = cv2.resize(grey_full, work_wh, interpolation=cv2.INTER_AREA)
+        small = _small_colour(photo, grey)
     blurred = cv2.GaussianBlur(grey, (5, 5), 0)
-    small = _small_colour(photo, grey)
     magnitude = cv2.magnitude(cv2.Sobel(blurred, cv2.CV_32F, 1, 0), cv2.Sobel(blurred, cv2.CV_32F, 0, 1))
-    hi = float(np.percentile(magnitude[::2, ::2], 90))  # every fourth pixel is plenty for a percentile
+    hi = _percentile(magnitude[::2, ::2].ravel(), 90)  # every fourth pixel is plenty for a percentile
     edges = cv2.Canny(blurred, max(hi * 0.25, 10), max(hi * 0.6, 25))
     quads = _candidates(edges, outlines=False) if preview else _candidates(edges) + _mask_candidates(blurred)
     whole = _MAX_AREA * grey.shape[0] * grey.shape[1]  # the photo's own frame is no screen
     quads = _distinct([q for q in quads if cv2.contourArea(q.astype(np.float32)) < whole])
+    quads = sorted(quads, key=lambda q: -cv2.contourArea(q.astype(np.float32)))  # largest first
     near = _near_edges(edges)
-    scored = [(q, _support(near, q)) for q in quads]
-    good = sorted(((q, s) for q, s in scored if s >= _MIN_SUPPORT), key=lambda qs: -cv2.contourArea(qs[0].astype(np.float32)))
+    supported = ((q, support) for q in quads if (support := _support(near, q)) >= _MIN_SUPPORT)
+    good = supported if preview else list(supported)  # a preview scores them only until one is taken
     # Bezel outline, lit area or viewport: whichever was found, the viewport inside it
     # is found again square-on, must look like an angiogram, and the lit area is
     # measured outward from it to the bezel. The largest candidate that gets there wins.
     found: list[tuple[npt.NDArray[np.float64], float, npt.NDArray[np.float64]]] = []
     for quad, support in good:
-        viewport = _viewport_in(grey, small, quad, _PREVIEW_CHECK_WH if preview else _CHECK_WH)
+        viewport = _viewport_in(grey, quad, _PREVIEW_CHECK_WH if preview else _CHECK_WH)
         if viewport is None or not _looks_like_an_angiogram(grey, small, viewport):
             continue
         if not preview:
@@ -531,13 +569,13 @@ def find_screen(photo: npt.NDArray[np.uint8], preview: bool = False) -> ScreenQu
         lit = _lit_area(grey, viewport, rays=12) if preview else _lit_area(grey, viewport)
         if lit is None or not _plausible(lit, viewport, grey.shape):
             continue
-        if preview:  # the first plausible outline will do for a preview
-            found = [(lit, support, viewport)]
-            break
         found.append((lit, support, viewport))
-    chosen = _confirmed(found, good, grey.shape) if found else None
-    if chosen is None and not preview:
-        chosen = _nested_fallback(grey, small, good)
+        if preview:  # the first plausible outline will do for a preview
+            break
+    if found:
+        chosen = _confirmed(found, quads, near)
+    else:
+        chosen = None if preview else _nested_fallback(grey, small, good)
     if chosen is None:
         return NoScreen("no monitor found: fit the whole screen in the frame, with its four corners visible")
     lit, support = chosen
