@@ -154,6 +154,10 @@ class Analyzer:
         )
         if quality.blocking is not None:
             raise CaptureError(quality.blocking.code, f"expected a usable photo of the angiogram: {quality.blocking.message}")
+        # A beat pattern the gate let through (a warning) is notched out before the model sees it.
+        moire_suppressed = quality.moire >= capture.MOIRE_WARN
+        if moire_suppressed:
+            viewport = capture.suppress_moire(viewport, max(spec.width, spec.height))
         t1 = time.perf_counter()
         inner = self.predict(viewport)
         in_rect = [
@@ -171,6 +175,7 @@ class Analyzer:
                 **quality.to_dict(),
             },
             "viewport": [x0, y0, x1, y1],
+            "moire_suppressed": moire_suppressed,
             "rectified_size": [int(rect.image.shape[1]), int(rect.image.shape[0])],
             "lesions_rectified": [l.to_dict() for l in in_rect],
         }

@@ -18,7 +18,7 @@ from cathnet_train.metrics import roc_auc
 from cathnet_train.photo_sim import MonitorPhoto, simulate
 from cathnet_train.synth import SIGNIFICANT_DS, Angiogram, generate
 
-PHOTO_TEST_SEEDS = 9_500_000  # tuning used seeds below 100_000
+PHOTO_TEST_SEEDS = 9_500_000  # tuning used seeds below 1_000_000
 
 
 def _hit(photo: MonitorPhoto, angiogram: Angiogram, findings: Findings) -> bool:
@@ -35,7 +35,9 @@ def _hit(photo: MonitorPhoto, angiogram: Angiogram, findings: Findings) -> bool:
     return False
 
 
-def evaluate_capture(n: int = 300, n_empty: int = 50, real_dir: Path | None = None) -> dict[str, Any]:
+def evaluate_capture(
+    n: int = 300, n_empty: int = 50, real_dir: Path | None = None, first_seed: int = PHOTO_TEST_SEEDS
+) -> dict[str, Any]:
     """Found rate, per-corner error (fraction of the screen diagonal), false finds, gates, AUCs.
 
     The AUC through photos is taken over the photos the quality gates accept (a
@@ -49,7 +51,7 @@ def evaluate_capture(n: int = 300, n_empty: int = 50, real_dir: Path | None = No
     warned: dict[str, int] = {}
     analyzer = Analyzer()
     for k in range(n):
-        seed = PHOTO_TEST_SEEDS + k
+        seed = first_seed + k
         is_real = bool(real) and k % 2 == 1
         if is_real:
             frame = cv2.imread(str(real[k % len(real)]), cv2.IMREAD_GRAYSCALE)
@@ -79,10 +81,10 @@ def evaluate_capture(n: int = 300, n_empty: int = 50, real_dir: Path | None = No
             diag = float(np.linalg.norm(photo.corners[2] - photo.corners[0]))
             errors.extend(np.linalg.norm(result.corners - photo.corners, axis=1) / diag)
     n_assessed = n - sum(blocked.values())
-    false = sum(bool(find_screen(simulate(PHOTO_TEST_SEEDS + n + k, None).image)) for k in range(n_empty))
+    false = sum(bool(find_screen(simulate(first_seed + n + k, None).image)) for k in range(n_empty))
     e = np.array(errors) if errors else np.array([np.nan])
     return {
-        "test_set": f"simulated photos, seeds {PHOTO_TEST_SEEDS}..{PHOTO_TEST_SEEDS + n + n_empty - 1}; "
+        "test_set": f"simulated photos, seeds {first_seed}..{first_seed + n + n_empty - 1}; "
                     f"{real_used} show real frames, {n - real_used} synthetic; {n_empty} without a monitor",
         "blocked_by_gate": dict(sorted(blocked.items())),
         "warnings": dict(sorted(warned.items())),
@@ -94,5 +96,6 @@ def evaluate_capture(n: int = 300, n_empty: int = 50, real_dir: Path | None = No
         "stenosis_auc_through_photos": round(roc_auc(labels, through_photo), 4),
         "auc_frames": f"the {len(labels)} synthetic frames whose photos passed the gates, analysed as files and as photos",
         "lesion_hit_rate_through_photos": round(float(np.mean(hits)), 4) if hits else None,
-        "command": f"cathnet-train capture-eval --n {n} --empty {n_empty}",
+        "command": f"cathnet-train capture-eval --n {n} --empty {n_empty}"
+                   + ("" if first_seed == PHOTO_TEST_SEEDS else f" --first-seed {first_seed}"),
     }

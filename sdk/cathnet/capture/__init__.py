@@ -3,6 +3,7 @@
 ``find_screen`` returns a truthy ``ScreenQuad`` or a falsy ``NoScreen`` with the reason;
 ``rectify`` warps the found screen square-on and maps coordinates both ways;
 ``find_viewport`` crops the angiogram; ``assess`` runs the quality gates;
+``suppress_moire`` notches a beat pattern out of the viewport;
 ``LiveTracker`` follows the screen on camera preview frames.
 """
 
@@ -10,12 +11,14 @@ from __future__ import annotations
 
 from cathnet.capture.live import LiveState, LiveTracker
 from cathnet.capture.pose import aspect_ratio, focal_length, tilt_degrees
-from cathnet.capture.quality import Issue, Quality, assess
+from cathnet.capture.moire import moire_score, suppress_moire
+from cathnet.capture.quality import MOIRE_WARN, Issue, Quality, assess
 from cathnet.capture.rectify import Rectified, rectify
 from cathnet.capture.screen import NoScreen, ScreenQuad, find_screen, order_corners
 from cathnet.capture.viewport import find_viewport
 
 __all__ = [
+    "MOIRE_WARN",
     "Issue",
     "LiveState",
     "LiveTracker",
@@ -28,7 +31,9 @@ __all__ = [
     "focal_length",
     "find_screen",
     "find_viewport",
+    "moire_score",
     "order_corners",
     "rectify",
+    "suppress_moire",
     "tilt_degrees",
 ]

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from cathnet.capture.moire import moire_score
 from cathnet.capture.pose import tilt_degrees
 from cathnet.preprocess import to_grey
 
@@ -130,28 +131,6 @@ def _crossing(level: npt.NDArray[np.float32], start: int, value: float) -> float
         return float(k)
     a, b = float(level[k]), float(level[k + 1])
     return k + (value - a) / (b - a) if b != a else float(k)
-
-
-def moire_score(view: npt.NDArray[np.uint8], side: int) -> float:
-    """Strongest periodic component of ``view`` seen at ``side`` pixels, over its ring's median.
-
-    An angiogram's spectrum is smooth around each ring of frequencies; a beat pattern
-    is a pair of sharp peaks.
-
-    Measured after the model's own downsampling (area averaging), so a grid finer than
-    the model can see, which averaging removes, does not count.
-    """
-    small = cv2.resize(to_grey(view).astype(np.float32), (side, side), interpolation=cv2.INTER_AREA)
-    detail = small - cv2.GaussianBlur(small, (0, 0), 4)
-    window = np.outer(np.hanning(side), np.hanning(side)).astype(np.float32)
-    power = np.abs(np.fft.fftshift(np.fft.fft2(detail * window))) ** 2
-    yy, xx = np.mgrid[0:side, 0:side] - side // 2
-    ring = np.round(np.hypot(xx, yy)).astype(int)
-    best = 0.0
-    for r in range(side // 25, side // 3 + 1):
-        values = power[ring == r]
-        best = max(best, float(values.max() / max(np.median(values), 1e-9)))
-    return best
 
 
 def assess(

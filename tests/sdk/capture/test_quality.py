@@ -11,7 +11,17 @@ import numpy as np
 import pytest
 
 import cathnet
-from cathnet.capture import aspect_ratio, assess, find_screen, find_viewport, rectify, tilt_degrees
+from cathnet.capture import (
+    MOIRE_WARN,
+    aspect_ratio,
+    assess,
+    find_screen,
+    find_viewport,
+    moire_score,
+    rectify,
+    suppress_moire,
+    tilt_degrees,
+)
 from cathnet.cli import main
 
 sim = pytest.importorskip("cathnet_train.photo_sim", reason="the photo simulator lives in the training package")
@@ -99,3 +109,36 @@ def test_the_cli_tells_the_user_what_to_do(tmp_path: Path) -> None:
     assert "warning capture.too_oblique: hold the tablet square-on" in text
     assert "ERROR capture.glare" in text and "move the reflection off the image" in text
     assert text.startswith("Research use only") and text.rstrip().endswith("not for clinical diagnosis.")
+
+
+def _moire_views() -> tuple[np.ndarray, np.ndarray]:
+    """The same viewport photographed clean and with a moiré that warns (rectified, cropped)."""
+    views = []
+    for changes in ({}, {"moire": 0.08, "moire_period": 14.0}):
+        photo = _photo(**changes)
+        rect = rectify(photo.image, photo.corners)  # the true corners: both views cover the same area
+        x0, y0, x1, y1 = find_viewport(rect.image)
+        views.append(cv2.cvtColor(rect.image[y0:y1, x0:x1], cv2.COLOR_BGR2GRAY))
+    h = min(v.shape[0] for v in views)
+    w = min(v.shape[1] for v in views)
+    return views[0][:h, :w], views[1][:h, :w]
+
+
+def test_moire_is_notched_out() -> None:
+    clean, striped = _moire_views()
+    assert moire_score(striped, 256) >= 10 * MOIRE_WARN > 10 * moire_score(clean, 256)
+    cleaned = suppress_moire(striped, 256)
+    assert cleaned.shape == striped.shape and cleaned.dtype == np.uint8
+    assert moire_score(cleaned, 256) < MOIRE_WARN  # what is left would not even warn
+
+    def error(view: np.ndarray) -> float:  # against the clean view, at the model's scale
+        small = [cv2.resize(v, (256, 256), interpolation=cv2.INTER_AREA).astype(np.float32) for v in (view, clean)]
+        return float(np.abs(small[0] - small[1]).mean())
+
+    assert error(cleaned) < 0.5 * error(striped)
+
+
+def test_a_photo_with_moire_is_analysed_with_the_pattern_notched_out(analyzer: cathnet.Analyzer) -> None:
+    warned = analyzer.predict(_photo(moire=0.08, moire_period=14.0).image, photo=True)
+    assert "capture.moire" in warned.warnings and warned.screen["moire_suppressed"] is True
+    assert analyzer.predict(_photo().image, photo=True).screen["moire_suppressed"] is False  # no warning, untouched
