@@ -19,7 +19,7 @@ import numpy as np
 
 from cathnet import backends, capture, image_input
 from cathnet.bundle import ModelBundle
-from cathnet.errors import BackendUnavailableError, CaptureError
+from cathnet.errors import BackendUnavailableError
 from cathnet.findings import Findings
 from cathnet.postprocess import PostprocessConfig, find_lesions
 from cathnet.preprocess import preprocess
@@ -141,25 +141,12 @@ class Analyzer:
     def _predict_photo(self, image: image_input.ImageInput) -> Findings:
         t0 = time.perf_counter()
         pixels = image_input.load(image)
-        found = capture.find_screen(pixels)
-        if not found:
-            raise CaptureError("capture.no_screen", f"expected a photo of the angiogram monitor: {found.reason}")
-        rect = capture.rectify(pixels, found.corners)
-        x0, y0, x1, y1 = capture.find_viewport(rect.image)
-        viewport = np.ascontiguousarray(rect.image[y0:y1, x0:x1])
         spec = self._bundle.input_spec
-        quality = capture.assess(
-            pixels, found.corners, rect.image, (x0, y0, x1, y1), np.linalg.inv(rect.homography),
-            max(spec.width, spec.height),
-        )
-        if quality.blocking is not None:
-            raise CaptureError(quality.blocking.code, f"expected a usable photo of the angiogram: {quality.blocking.message}")
-        # A beat pattern the gate let through (a warning) is notched out before the model sees it.
-        moire_suppressed = quality.moire >= capture.MOIRE_WARN
-        if moire_suppressed:
-            viewport = capture.suppress_moire(viewport, max(spec.width, spec.height))
+        captured = capture.capture_angiogram(pixels, max(spec.width, spec.height))
+        found, rect, quality = captured.screen, captured.rectified, captured.quality
+        x0, y0, x1, y1 = captured.viewport
         t1 = time.perf_counter()
-        inner = self.predict(viewport)
+        inner = self.predict(captured.image)
         in_rect = [
             dataclasses.replace(
                 l, x=l.x + x0, y=l.y + y0, box=(l.box[0] + x0, l.box[1] + y0, l.box[2] + x0, l.box[3] + y0)
@@ -175,7 +162,7 @@ class Analyzer:
                 **quality.to_dict(),
             },
             "viewport": [x0, y0, x1, y1],
-            "moire_suppressed": moire_suppressed,
+            "moire_suppressed": captured.moire_suppressed,
             "rectified_size": [int(rect.image.shape[1]), int(rect.image.shape[0])],
             "lesions_rectified": [l.to_dict() for l in in_rect],
         }

@@ -10,12 +10,13 @@ keras = pytest.importorskip("keras", reason="training needs the 'train' extra (T
 
 
 @pytest.mark.slow
-def test_curriculum_runs_both_stages_and_saves_the_product_model(tmp_path: Path) -> None:
+def test_curriculum_runs_all_stages_and_saves_the_product_model(tmp_path: Path) -> None:
     from cathnet_train.train import TrainConfig, train
 
-    config = TrainConfig(train_size=48, validation_size=24, segment_epochs=1, frame_size=32, growth=4)
+    config = TrainConfig(train_size=48, validation_size=24, segment_epochs=1, frame_size=32, photo_size=12, growth=4)
     summary = train(config, tmp_path)
-    assert [s["stage"] for s in summary["curriculum"]] == [1, 2]
+    assert [s["stage"] for s in summary["curriculum"]] == [1, 2, 3]
+    assert "photographed frames (of 12 photos" in summary["curriculum"][2]["what"]
     saved = json.loads((tmp_path / "training.json").read_text())
     assert saved["config"]["train_size"] == 48
     model = keras.models.load_model(tmp_path / "cathnet.keras", compile=False)

@@ -17,6 +17,9 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--out", type=Path, default=Path("runs/cathnet"))
     t.add_argument("--train-size", type=int, default=10_000)
     t.add_argument("--seed", type=int, default=20261128)
+    p = sub.add_parser("photo-stage", help="curriculum stage 3 (photographed frames) from a saved stage-2 model")
+    p.add_argument("--from", dest="source", type=Path, required=True, help="cathnet.keras written by train")
+    p.add_argument("--out", type=Path, required=True)
     e = sub.add_parser("evaluate", help="measure a bundle through the SDK on held-out frames")
     e.add_argument("--model", type=Path, default=None, help="bundle (default: the shipped one)")
     e.add_argument("--n", type=int, default=1000)
@@ -68,6 +71,11 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "train":
         train(TrainConfig(train_size=args.train_size, seed=args.seed), args.out)
+        return 0
+    if args.command == "photo-stage":
+        from cathnet_train.train import continue_with_photos
+
+        continue_with_photos(args.source, args.out)
         return 0
     from cathnet_convert.build import build_bundle
     from cathnet_train.evaluate import evaluate, write_metrics

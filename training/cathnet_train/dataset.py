@@ -43,6 +43,9 @@ def seeds(split: str, n: int, offset: int = 0) -> list[int]:
     return list(range(lo + offset, lo + offset + n))
 
 
+Row = tuple[npt.NDArray[np.float32], float, npt.NDArray[np.float32], npt.NDArray[np.float32]]  # one frame: x, label, lesion map, vessels
+
+
 @dataclass(frozen=True)
 class Batch:
     """Model-ready arrays for N frames.
@@ -58,6 +61,16 @@ class Batch:
     probability: npt.NDArray[np.float32]
     lesion_map: npt.NDArray[np.float32]
     vessels: npt.NDArray[np.float32]
+
+    @classmethod
+    def from_rows(cls, rows: list[Row]) -> Batch:
+        """Stacks per-frame (x, probability, lesion map, vessels) rows."""
+        return cls(
+            np.stack([r[0] for r in rows]).astype(np.float32),
+            np.array([[r[1]] for r in rows], np.float32),
+            np.stack([r[2] for r in rows]).astype(np.float32),
+            np.stack([r[3] for r in rows]).astype(np.float32),
+        )
 
     def targets(self) -> dict[str, npt.NDArray[np.float32]]:
         """Keras ``y`` for a model built with ``vessel_head=True``."""
@@ -94,10 +107,7 @@ def vessel_target(frame: Angiogram, spec: InputSpec) -> npt.NDArray[np.float32]:
     return cv2.resize(canvas, size, interpolation=cv2.INTER_AREA)[..., None]
 
 
-_Row = tuple[npt.NDArray[np.float32], float, npt.NDArray[np.float32], npt.NDArray[np.float32]]
-
-
-def _one(args: tuple[int, InputSpec]) -> _Row:
+def _one(args: tuple[int, InputSpec]) -> Row:
     seed, spec = args
     frame = generate(seed, size=spec.height)
     x, lesion_map = targets(frame, spec)
@@ -112,9 +122,4 @@ def build(seed_list: list[int], spec: InputSpec, workers: int = 2) -> Batch:
             rows = list(pool.map(_one, jobs, chunksize=64))
     else:
         rows = [_one(j) for j in jobs]
-    return Batch(
-        np.stack([r[0] for r in rows]).astype(np.float32),
-        np.array([[r[1]] for r in rows], np.float32),
-        np.stack([r[2] for r in rows]).astype(np.float32),
-        np.stack([r[3] for r in rows]).astype(np.float32),
-    )
+    return Batch.from_rows(rows)

@@ -1,10 +1,13 @@
 """Trains the CathNet model on generated angiograms (Keras 3 on TensorFlow CPU).
 
-Two curriculum stages, the second starting from the first one's weights:
+Three curriculum stages, each starting from the previous one's weights:
 
 1. short vessel segments (64x64 windows): "is there a narrowing here, where, how bad?"
 2. whole frames: the same questions in the context of the whole tree, which also fits
    the frame-level read-out to whole-frame statistics.
+3. whole frames seen through a photographed monitor and the SDK's capture path
+   (``cathnet_train.photos``), mixed with as many digital frames so that the digital
+   read does not drift.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import numpy as np
 
 from cathnet.preprocess import InputSpec
 from cathnet_train import dataset
+from cathnet_train import photos as photo_data
 from cathnet_train.losses import lesion_map_loss
 from cathnet_train.metrics import roc_auc
 from cathnet_train.model import build_model, deployable
@@ -50,17 +54,50 @@ class TrainConfig:
     batch_size: int = 32
     learning_rate: float = 2e-3
     frame_learning_rate: float = 5e-4
+    photo_size: int = 1600  # photos taken; the gates refuse some
+    photo_epochs: int = 1
+    photo_learning_rate: float = 2.5e-4
     seed: int = 20261128
     growth: int = 12
     workers: int = 2
 
 
+_LOSSES = {"probability": "binary_crossentropy", "lesion_map": lesion_map_loss, "vessels": "binary_crossentropy"}
+PHOTO_SEED_OFFSET = 500_000  # level-4 photos draw their frames from here in the train split
+
+
 def _compile(model: keras.Model, learning_rate: float | keras.optimizers.schedules.LearningRateSchedule) -> None:
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate),
-        loss={"probability": "binary_crossentropy", "lesion_map": lesion_map_loss,
-              "vessels": "binary_crossentropy"},
+    """Adam on the losses of the outputs ``model`` has (the shipped model has no vessel head)."""
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
+                  loss={name: _LOSSES[name] for name in model.output_names})
+
+
+def photo_stage(
+    model: keras.Model, digital: dataset.Batch, config: TrainConfig, spec: InputSpec
+) -> tuple[keras.callbacks.History, dict[str, object]]:
+    """Stage 3: ``config.photo_size`` level-4 photos plus as many ``digital`` frames, shuffled.
+
+    Returns:
+        The Keras history and what the stage saw (photos taken, refused, kept; seconds).
+    """
+    t0 = time.time()
+    photos, refused = photo_data.build(
+        dataset.seeds("train", config.photo_size, offset=PHOTO_SEED_OFFSET), spec, config.workers
     )
+    t1 = time.time()
+    n = len(photos.x)
+    print(f"{config.photo_size} photos: {n} through the capture path, {refused} refused, in {t1 - t0:.0f} s", flush=True)
+    mixed = dataset.Batch(*(np.concatenate([a, b[:n]]) for a, b in zip(
+        (photos.x, photos.probability, photos.lesion_map, photos.vessels),
+        (digital.x, digital.probability, digital.lesion_map, digital.vessels))))
+    _compile(model, config.photo_learning_rate)
+    y = {k: v for k, v in mixed.targets().items() if k in model.output_names}
+    history = model.fit(mixed.x, y, batch_size=config.batch_size, epochs=config.photo_epochs,
+                        shuffle=True, callbacks=[_Progress()], verbose=2)
+    stage = {"stage": 3, "what": f"{n} photographed frames (of {config.photo_size} photos; {refused} refused by the "
+             f"capture path) + {min(n, len(digital.x))} digital frames, from stage 2's weights",
+             "epochs": config.photo_epochs, "seconds": round(time.time() - t1, 1), "data_seconds": round(t1 - t0, 1)}
+    return history, stage
 
 
 def train(config: TrainConfig, out_dir: Path, spec: InputSpec | None = None) -> dict[str, object]:
@@ -94,6 +131,7 @@ def train(config: TrainConfig, out_dir: Path, spec: InputSpec | None = None) -> 
     stage2 = model.fit(subset.x, subset.targets(), batch_size=config.batch_size,
                        epochs=config.frame_epochs, shuffle=True, callbacks=[_Progress()], verbose=2)
     t3 = time.time()
+    stage3, stage3_summary = photo_stage(model, subset, config, spec)
 
     product = deployable(model, spec, config.growth)
     val_prob = product.predict(val.x, batch_size=64, verbose=0)["probability"][:, 0]
@@ -104,6 +142,7 @@ def train(config: TrainConfig, out_dir: Path, spec: InputSpec | None = None) -> 
              "epochs": config.segment_epochs, "seconds": round(t2 - t1, 1)},
             {"stage": 2, "what": f"{n} whole frames, from stage 1's weights",
              "epochs": config.frame_epochs, "seconds": round(t3 - t2, 1)},
+            stage3_summary,
         ],
         "data": {
             "generator": "cathnet_train.synth.generate (synthetic)",
@@ -114,6 +153,7 @@ def train(config: TrainConfig, out_dir: Path, spec: InputSpec | None = None) -> 
         "history": {
             "stage1": {k: [round(float(v), 5) for v in vals] for k, vals in stage1.history.items()},
             "stage2": {k: [round(float(v), 5) for v in vals] for k, vals in stage2.history.items()},
+            "stage3": {k: [round(float(v), 5) for v in vals] for k, vals in stage3.history.items()},
         },
         "validation_auc_float": round(roc_auc(val.probability[:, 0], val_prob), 4),
         "seconds": {"data": round(t_data, 1), "total": round(time.time() - t0, 1)},
@@ -122,4 +162,43 @@ def train(config: TrainConfig, out_dir: Path, spec: InputSpec | None = None) -> 
     product.save(out_dir / "cathnet.keras")
     (out_dir / "training.json").write_text(json.dumps(summary, indent=2))
     print(f"validation AUC (float, synthetic): {summary['validation_auc_float']:.4f}", flush=True)
+    return summary
+
+
+def continue_with_photos(model_path: Path, out_dir: Path, config: TrainConfig | None = None,
+                         spec: InputSpec | None = None) -> dict[str, object]:
+    """Stage 3 alone, from a saved stage-2 model (``cathnet.keras`` of ``train``).
+
+    The digital frames mixed in are stage 2's own (the first ``photo_size`` of the
+    train split). Saves ``out_dir/cathnet.keras`` and ``training.json``.
+    """
+    config = config or TrainConfig()
+    spec = spec or InputSpec()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    keras.utils.set_random_seed(config.seed + 3)
+    model = keras.models.load_model(model_path, custom_objects={"lesion_map_loss": lesion_map_loss}, compile=False)
+    digital = dataset.build(dataset.seeds("train", config.photo_size), spec, config.workers)
+    val = dataset.build(dataset.seeds("validation", config.validation_size), spec, config.workers)
+    history, stage = photo_stage(model, digital, config, spec)
+    val_prob = model.predict(val.x, batch_size=64, verbose=0)["probability"][:, 0]
+    earlier = model_path.parent / "training.json"
+    summary = with_stage3(
+        json.loads(earlier.read_text()) if earlier.exists() else {}, stage,
+        {k: [round(float(v), 5) for v in vals] for k, vals in history.history.items()},
+        config, round(roc_auc(val.probability[:, 0], val_prob), 4),
+    )
+    summary["stage3_from"] = str(model_path)
+    model.save(out_dir / "cathnet.keras")
+    (out_dir / "training.json").write_text(json.dumps(summary, indent=2))
+    print(f"validation AUC (float, synthetic, digital): {summary['validation_auc_float']:.4f}", flush=True)
+    return summary
+
+
+def with_stage3(earlier: dict, stage: dict, history: dict, config: TrainConfig, validation_auc: float) -> dict:
+    """The stage-2 run's summary (``training.json``) extended by a separate stage-3 run."""
+    summary = dict(earlier)
+    summary["config"] = {**earlier.get("config", {}), **{k: v for k, v in asdict(config).items() if k.startswith("photo")}}
+    summary["curriculum"] = [s for s in earlier.get("curriculum", []) if s.get("stage") != 3] + [stage]
+    summary["history"] = {**earlier.get("history", {}), "stage3": history}
+    summary["validation_auc_float"] = validation_auc
     return summary

@@ -1,5 +1,7 @@
 """Bedside capture: find the angiogram monitor in a photo and rectify it (issue 3).
 
+``capture_angiogram`` runs the whole path below (what ``Analyzer.predict(photo=True)`` uses);
+
 ``find_screen`` returns a truthy ``ScreenQuad`` or a falsy ``NoScreen`` with the reason;
 ``rectify`` warps the found screen square-on and maps coordinates both ways;
 ``find_viewport`` crops the angiogram; ``assess`` runs the quality gates;
@@ -11,14 +13,16 @@ from __future__ import annotations
 
 from cathnet.capture.live import LiveState, LiveTracker
 from cathnet.capture.pose import aspect_ratio, focal_length, tilt_degrees
-from cathnet.capture.moire import moire_score, suppress_moire
-from cathnet.capture.quality import MOIRE_WARN, Issue, Quality, assess
+from cathnet.capture.moire import MOIRE_WARN, moire_score, suppress_moire
+from cathnet.capture.pipeline import Captured, capture_angiogram
+from cathnet.capture.quality import Issue, Quality, assess
 from cathnet.capture.rectify import Rectified, rectify
 from cathnet.capture.screen import NoScreen, ScreenQuad, find_screen, order_corners
 from cathnet.capture.viewport import find_viewport
 
 __all__ = [
     "MOIRE_WARN",
+    "Captured",
     "Issue",
     "LiveState",
     "LiveTracker",
@@ -28,9 +32,10 @@ __all__ = [
     "ScreenQuad",
     "aspect_ratio",
     "assess",
-    "focal_length",
+    "capture_angiogram",
     "find_screen",
     "find_viewport",
+    "focal_length",
     "moire_score",
     "order_corners",
     "rectify",

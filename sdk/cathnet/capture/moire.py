@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 from cathnet.preprocess import to_grey
 
+MOIRE_WARN, MOIRE_BLOCK = 500.0, 50_000.0  # strongest peak over its ring's median (the quality gate)
 NOTCH_RATIO = 200.0  # a bin this far above its ring's median (model scale) is a beat pattern's
 _NOTCH_SPREAD = 1.5  # bins: the notch's Gaussian edge (the pattern's chirp spreads its peak)
 

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from cathnet.capture.moire import moire_score
+from cathnet.capture.moire import MOIRE_BLOCK, MOIRE_WARN, moire_score
 from cathnet.capture.pose import tilt_degrees
 from cathnet.preprocess import to_grey
 
@@ -24,7 +24,6 @@ TILT_WARN_DEG, TILT_BLOCK_DEG = 30.0, 45.0
 SIZE_WARN_PX, SIZE_BLOCK_PX = 256, 160  # the viewport's shorter side in photo pixels
 BLUR_WARN, BLUR_BLOCK = 1.0, 1.6  # edge spread (Gaussian sigma) in model-input pixels
 GLARE_WARN, GLARE_BLOCK = 0.001, 0.03  # saturated fraction of the viewport
-MOIRE_WARN, MOIRE_BLOCK = 500.0, 50_000.0  # spectral peak over its ring's median (model scale)
 _SATURATED = 250
 
 
