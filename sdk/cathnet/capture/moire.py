@@ -17,6 +17,8 @@ from cathnet.preprocess import to_grey
 
 MOIRE_WARN, MOIRE_BLOCK = 500.0, 50_000.0  # strongest peak over its ring's median (the quality gate)
 NOTCH_RATIO = 200.0  # a bin this far above its ring's median (model scale) is a beat pattern's
+_RAY_STEP = 6  # bins along the ray, beyond a pattern's own spread (its chirp)
+_ISOLATION = 4.0  # a periodic peak is this far above its ray on both sides
 _NOTCH_SPREAD = 1.5  # bins: the notch's Gaussian edge (the pattern's chirp spreads its peak)
 
 
@@ -24,6 +26,7 @@ def _peak_ratios(view: npt.NDArray[np.uint8], side: int) -> npt.NDArray[np.float
     """(side, side) centred map: each bin's detail power over its ring's median, 0 off the rings searched.
 
     Rings run from side/25 (slower is shading, not a grid) to side/3 cycles per image.
+    Bins that do not stand out on their ray either (a straight edge) count as 0.
     """
     small = cv2.resize(to_grey(view).astype(np.float32), (side, side), interpolation=cv2.INTER_AREA)
     detail = small - cv2.GaussianBlur(small, (0, 0), 4)
@@ -38,6 +41,21 @@ def _peak_ratios(view: npt.NDArray[np.uint8], side: int) -> npt.NDArray[np.float
         medians[r] = np.median(power[ring == r])
     ratios = np.zeros_like(power, dtype=np.float64)
     ratios[searched] = power[searched] / np.maximum(medians[ring[searched]], 1e-9)
+    # A straight edge (the catheter, a long vessel) puts its energy all along a ray
+    # through the centre, so it stands out on every ring it crosses; a beat pattern is a
+    # peak on its ray too. Bins not well above the same ray further in and further out
+    # are not periodic.
+    ys, xs = np.nonzero(searched)
+    dy, dx = (ys - side // 2).astype(np.float64), (xs - side // 2).astype(np.float64)
+    radius = np.hypot(dy, dx)
+    along = []
+    for step in (-_RAY_STEP, _RAY_STEP):
+        scale = (radius + step) / radius
+        py = np.clip(np.round(side // 2 + dy * scale).astype(int), 0, side - 1)
+        px = np.clip(np.round(side // 2 + dx * scale).astype(int), 0, side - 1)
+        along.append(power[py, px])
+    isolated = power[ys, xs] >= _ISOLATION * np.maximum(along[0], along[1])
+    ratios[ys[~isolated], xs[~isolated]] = 0.0
     return ratios
 
 

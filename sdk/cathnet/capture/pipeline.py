@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from cathnet.capture.moire import MOIRE_WARN, suppress_moire
+from cathnet.capture.moire import NOTCH_RATIO, suppress_moire
 from cathnet.capture.quality import Quality, assess
 from cathnet.capture.rectify import Rectified, rectify
 from cathnet.capture.screen import ScreenQuad, find_screen
@@ -29,7 +29,7 @@ class Captured:
         rectified: the screen warped square-on (and the mapping both ways).
         viewport: the angiogram's box in ``rectified.image`` (x0, y0, x1, y1), exclusive ends.
         quality: the gates' measures and the warnings that did not block.
-        image: the viewport as the model should see it (a warned moiré notched out).
+        image: the viewport as the model should see it (a moiré notched out).
         moire_suppressed: whether the moiré notch was applied.
     """
 
@@ -60,7 +60,8 @@ def capture_angiogram(photo: npt.NDArray[np.uint8], model_side: int) -> Captured
     quality = assess(photo, found.corners, rect.image, (x0, y0, x1, y1), np.linalg.inv(rect.homography), model_side)
     if quality.blocking is not None:
         raise CaptureError(quality.blocking.code, f"expected a usable photo of the angiogram: {quality.blocking.message}")
-    # A beat pattern the gate let through (a warning) is notched out before the model sees it.
-    suppressed = quality.moire >= MOIRE_WARN
+    # A beat pattern the gate let through is notched out before the model sees it, even
+    # one too faint to warn about (an image's own straight edges do not count as one).
+    suppressed = quality.moire >= NOTCH_RATIO
     image = suppress_moire(view, model_side) if suppressed else view
     return Captured(found, rect, (x0, y0, x1, y1), quality, image, suppressed)

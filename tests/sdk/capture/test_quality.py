@@ -142,3 +142,14 @@ def test_a_photo_with_moire_is_analysed_with_the_pattern_notched_out(analyzer: c
     warned = analyzer.predict(_photo(moire=0.08, moire_period=14.0).image, photo=True)
     assert "capture.moire" in warned.warnings and warned.screen["moire_suppressed"] is True
     assert analyzer.predict(_photo().image, photo=True).screen["moire_suppressed"] is False  # no warning, untouched
+
+
+def test_a_straight_catheter_is_not_taken_for_moire(analyzer: cathnet.Analyzer) -> None:
+    # Seed 9,900,288: no moiré rendered, but a long straight catheter across the frame
+    # once scored 1,510 on the ring-only measure (a false warning, and a notch that cut
+    # the catheter into a false positive).
+    seed = 9_900_288
+    photo = sim.simulate(seed, generate(seed, size=512).image)
+    assert photo.conditions.moire == 0.0
+    findings = analyzer.predict(photo.image, photo=True)
+    assert "capture.moire" not in findings.warnings and findings.screen["moire_suppressed"] is False
