@@ -6,8 +6,10 @@ in training: every split draws its seeds from its own range.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import cv2
 import numpy as np
@@ -26,6 +28,8 @@ SEED_RANGES: dict[str, tuple[int, int]] = {
 }
 # Only significant lesions are drawn on the heatmap target: mild wall irregularities
 # are normal findings and must not light it up (their %DS is still regressed).
+T = TypeVar("T")
+
 HEATMAP_MIN_DS = 50.0
 OUTPUT_STRIDE = 8
 AUX_STRIDE = 4
@@ -114,12 +118,16 @@ def _one(args: tuple[int, InputSpec]) -> Row:
     return x, float(frame.stenosis), lesion_map, vessel_target(frame, spec)
 
 
-def build(seed_list: list[int], spec: InputSpec, workers: int = 2) -> Batch:
-    """Generates and preprocesses ``seed_list`` in parallel processes (deterministic order)."""
+def map_seeds(one: Callable[[tuple[int, InputSpec]], T], seed_list: list[int], spec: InputSpec,
+              workers: int = 2, chunksize: int = 64) -> list[T]:
+    """``one((seed, spec))`` for each seed, in ``workers`` processes, in ``seed_list`` order."""
     jobs = [(s, spec) for s in seed_list]
     if workers > 1:
         with ProcessPoolExecutor(workers) as pool:
-            rows = list(pool.map(_one, jobs, chunksize=64))
-    else:
-        rows = [_one(j) for j in jobs]
-    return Batch.from_rows(rows)
+            return list(pool.map(one, jobs, chunksize=chunksize))
+    return [one(j) for j in jobs]
+
+
+def build(seed_list: list[int], spec: InputSpec, workers: int = 2) -> Batch:
+    """Generates and preprocesses ``seed_list`` in parallel processes (deterministic order)."""
+    return Batch.from_rows(map_seeds(_one, seed_list, spec, workers))

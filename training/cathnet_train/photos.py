@@ -11,7 +11,6 @@ through the photo's and the rectification's homographies into the viewport.
 from __future__ import annotations
 
 import dataclasses
-from concurrent.futures import ProcessPoolExecutor
 
 import cv2
 import numpy as np
@@ -19,7 +18,7 @@ import numpy as np
 from cathnet import CaptureError
 from cathnet.capture import capture_angiogram
 from cathnet.preprocess import InputSpec, to_grey
-from cathnet_train.dataset import Batch, Row, targets, vessel_target
+from cathnet_train.dataset import Batch, Row, map_seeds, targets, vessel_target
 from cathnet_train.photo_sim import simulate
 from cathnet_train.synth import Angiogram, generate
 
@@ -73,11 +72,6 @@ def build(seed_list: list[int], spec: InputSpec, workers: int = 2) -> tuple[Batc
     Returns:
         The batch of accepted photos and how many photos the capture path refused.
     """
-    jobs = [(s, spec) for s in seed_list]
-    if workers > 1:
-        with ProcessPoolExecutor(workers) as pool:
-            rows = list(pool.map(_one, jobs, chunksize=16))
-    else:
-        rows = [_one(j) for j in jobs]
+    rows = map_seeds(_one, seed_list, spec, workers, chunksize=16)
     kept = [r for r in rows if r is not None]
     return Batch.from_rows(kept), len(rows) - len(kept)
