@@ -95,7 +95,10 @@ def decode_bytes(data: bytes, name: str = "<bytes>") -> npt.NDArray[np.uint8 | n
             "image.truncated",
             f"expected a complete {header.format.upper()} file, got one that ends early ({name})",
         )
-    decoded = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    # A tablet's JPEG keeps the sensor's pixel order and says in EXIF how to turn it:
+    # decode it upright, as the user saw the photo (IMREAD_UNCHANGED would ignore EXIF).
+    flags = cv2.IMREAD_ANYCOLOR | cv2.IMREAD_ANYDEPTH if header.format == "jpeg" else cv2.IMREAD_UNCHANGED
+    decoded = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
     if decoded is None:
         raise InvalidImageError(
             "image.corrupt",

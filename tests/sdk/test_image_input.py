@@ -46,6 +46,27 @@ def test_decodes_supported_formats(name: str, data: bytes, shape: tuple, dtype: 
     assert image.flags["C_CONTIGUOUS"]
 
 
+def _with_exif_orientation(jpeg: bytes, orientation: int) -> bytes:
+    """``jpeg`` with an APP1 EXIF segment holding only the orientation tag (0x0112)."""
+    ifd = struct.pack(">H", 1) + struct.pack(">HHIHH", 0x0112, 3, 1, orientation, 0) + struct.pack(">I", 0)
+    payload = b"Exif\x00\x00" + b"MM\x00*" + struct.pack(">I", 8) + ifd
+    return jpeg[:2] + b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload + jpeg[2:]
+
+
+@pytest.mark.parametrize(
+    ("orientation", "shape", "mark_xy"),
+    [(1, (96, 160, 3), (12, 8)), (3, (96, 160, 3), (147, 87)), (6, (160, 96, 3), (87, 12)), (8, (160, 96, 3), (8, 147))],
+)
+def test_a_jpeg_is_turned_upright_by_its_exif_orientation(orientation: int, shape: tuple, mark_xy: tuple) -> None:
+    # A tablet photo taken in portrait: the pixels as the sensor stored them, EXIF says how to turn them.
+    stored = np.full((96, 160, 3), 40, np.uint8)
+    stored[:17, :25] = 255  # a mark at the stored image's top-left corner
+    image = decode_bytes(_with_exif_orientation(_encoded(".jpg", stored), orientation), "portrait.jpg")
+    assert image.shape == shape
+    ys, xs = np.nonzero(image[..., 0] > 128)
+    assert abs(xs.mean() - mark_xy[0]) <= 2 and abs(ys.mean() - mark_xy[1]) <= 2
+
+
 PNG = _encoded(".png", GREY)
 JPG = _encoded(".jpg", GREY)
 
