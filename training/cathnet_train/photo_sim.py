@@ -188,6 +188,7 @@ def _place(
     span = q.max(axis=0) - q.min(axis=0)
     room = np.maximum(np.array([cam.w, cam.h]) * 0.98 - span, 0)
     shift = (np.array(c.offset) - 0.5) * room - (q.min(axis=0) + span / 2 - np.array([cam.w, cam.h]) / 2)
+
     def inside(q: npt.NDArray[np.float64]) -> bool:
         return bool(q.min() >= 0.01 * cam.h and q[:, 0].max() <= 0.99 * cam.w and q[:, 1].max() <= 0.99 * cam.h)
 

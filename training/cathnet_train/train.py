@@ -176,7 +176,7 @@ def continue_with_photos(model_path: Path, out_dir: Path, config: TrainConfig | 
     spec = spec or InputSpec()
     out_dir.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(config.seed + 3)
-    model = keras.models.load_model(model_path, custom_objects={"lesion_map_loss": lesion_map_loss}, compile=False)
+    model = keras.models.load_model(model_path, compile=False)
     digital = dataset.build(dataset.seeds("train", config.photo_size), spec, config.workers)
     val = dataset.build(dataset.seeds("validation", config.validation_size), spec, config.workers)
     history, stage = photo_stage(model, digital, config, spec)

@@ -23,7 +23,8 @@ _NOTCH_SPREAD = 1.5  # bins: the notch's Gaussian edge (the pattern's chirp spre
 
 
 def _peak_ratios(view: npt.NDArray[np.uint8], side: int) -> npt.NDArray[np.float64]:
-    """(side, side) centred map: each bin's detail power over its ring's median, 0 off the rings searched.
+    """(side, side) centred map: each bin's detail power over its ring's median, 0 off
+    the rings searched.
 
     Rings run from side/25 (slower is shading, not a grid) to side/3 cycles per image.
     Bins that do not stand out on their ray either (a straight edge) count as 0.
@@ -69,7 +70,8 @@ def suppress_moire(view: npt.NDArray[np.uint8], side: int, ratio: float = NOTCH_
 
     The pattern multiplies the screen's brightness, so it is removed from the logarithm
     of the image, where it adds. Bins at least ``ratio`` times their ring's median (at
-    the model's scale) and their neighbours are notched, with their mirror images.
+    the model's scale) and their neighbours are notched (a real image's peaks come in
+    mirror pairs, so both halves go).
     """
     grey = to_grey(view)
     peaks = _peak_ratios(grey, side) >= ratio
@@ -80,7 +82,7 @@ def suppress_moire(view: npt.NDArray[np.uint8], side: int, ratio: float = NOTCH_
     notch = np.zeros((h, w), np.float32)  # centred spectrum of the full view
     ys = np.clip(ky - side // 2 + h // 2, 0, h - 1)
     xs = np.clip(kx - side // 2 + w // 2, 0, w - 1)
-    notch[ys, xs] = 1.0  # the peaks come in mirror pairs already (a real image's spectrum)
+    notch[ys, xs] = 1.0
     notch = cv2.GaussianBlur(cv2.dilate(notch, np.ones((3, 3), np.uint8)), (0, 0), _NOTCH_SPREAD)
     keep = 1.0 - np.clip(notch / max(float(notch.max()), 1e-9), 0.0, 1.0)
     log = np.log1p(grey.astype(np.float32))

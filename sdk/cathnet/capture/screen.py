@@ -14,7 +14,6 @@ falsy-failure idea), never raised from deep in the pipeline.
 from __future__ import annotations
 
 import math
-
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -291,16 +290,16 @@ def _viewport_in(
 
 
 def _lit_area(
-    grey: npt.NDArray[np.uint8], viewport: npt.NDArray[np.float64], rays: int = 48, step_px: float = 1.0
+    grey: npt.NDArray[np.uint8], viewport: npt.NDArray[np.float64], rays: int = 48
 ) -> npt.NDArray[np.float64] | None:
     """The lit screen around a viewport: from each side of the image, outward to the bezel.
 
     The angiogram sits axis-aligned in the panel, so in the viewport's own frame (the
     unit square) the screen's sides are parallel to the viewport's. Along each side,
-    ``rays`` rays run outward in steps of ``step_px`` work pixels; on each, the panel's black ends in a sharp step at the bezel
-    (a reflection's veil is not sharp). A robust line through the step points is the
-    screen's side; rays that hit UI text or a hand over a corner are outliers to the
-    fit. Where too few rays find a step, the median profile's step is used. None when
+    ``rays`` rays run outward a work pixel at a time; on each, the panel's black ends in a
+    sharp step at the bezel (a reflection's veil is not sharp). A robust line through
+    the step points is the screen's side; rays that hit UI text or a hand over a corner
+    are outliers to the fit. Where too few rays find a step, the median profile's step is used. None when
     the margin is not a dark panel or a side finds no step (the screen runs out of
     the photo, or the "viewport" was something else).
     """
@@ -308,7 +307,7 @@ def _lit_area(
         np.array([[0, 0], [1, 0], [1, 1], [0, 1]], np.float32), viewport.astype(np.float32)
     ).astype(np.float64)
     size = float(np.linalg.norm(viewport[2] - viewport[0]))
-    ds = step_px / size  # about ``step_px`` work pixels per step
+    ds = 1.0 / size  # about one work pixel per step
     s = np.arange(0.0, _MAX_MARGIN, ds)
     along = np.linspace(0.1, 0.9, rays)
     image = grey.astype(np.float32)
