@@ -36,7 +36,8 @@ def _hit(photo: MonitorPhoto, angiogram: Angiogram, findings: Findings) -> bool:
 
 
 def evaluate_capture(
-    n: int = 300, n_empty: int = 50, real_dir: Path | None = None, first_seed: int = PHOTO_TEST_SEEDS
+    n: int = 300, n_empty: int = 50, real_dir: Path | None = None, first_seed: int = PHOTO_TEST_SEEDS,
+    model: Path | None = None,
 ) -> dict[str, Any]:
     """Found rate, per-corner error (fraction of the screen diagonal), false finds, gates, AUCs.
 
@@ -49,7 +50,7 @@ def evaluate_capture(
     labels, digital, through_photo, hits = [], [], [], []
     blocked: dict[str, int] = {}
     warned: dict[str, int] = {}
-    analyzer = Analyzer()
+    analyzer = Analyzer(model)
     for k in range(n):
         seed = first_seed + k
         is_real = bool(real) and k % 2 == 1
@@ -97,5 +98,6 @@ def evaluate_capture(
         "auc_frames": f"the {len(labels)} synthetic frames whose photos passed the gates, analysed as files and as photos",
         "lesion_hit_rate_through_photos": round(float(np.mean(hits)), 4) if hits else None,
         "command": f"cathnet-train capture-eval --n {n} --empty {n_empty}"
-                   + ("" if first_seed == PHOTO_TEST_SEEDS else f" --first-seed {first_seed}"),
+                   + ("" if first_seed == PHOTO_TEST_SEEDS else f" --first-seed {first_seed}")
+                   + ("" if model is None else f" --model {model}"),
     }

@@ -16,7 +16,7 @@ import numpy.typing as npt
 from cathnet.preprocess import to_grey
 
 MOIRE_WARN, MOIRE_BLOCK = 500.0, 50_000.0  # strongest peak over its ring's median (the quality gate)
-NOTCH_RATIO = 200.0  # a bin this far above its ring's median (model scale) is a beat pattern's
+NOTCH_RATIO = 100.0  # a bin this far above its ring's median (model scale) is a beat pattern's
 _RAY_STEP = 6  # bins along the ray, beyond a pattern's own spread (its chirp)
 _ISOLATION = 4.0  # a periodic peak is this far above its ray on both sides
 _NOTCH_SPREAD = 1.5  # bins: the notch's Gaussian edge (the pattern's chirp spreads its peak)
