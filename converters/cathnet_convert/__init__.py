@@ -1,7 +1,6 @@
-"""Converters: a trained Keras CathNet model → the SDK's model bundle."""
+"""Converters: a trained Keras CathNet model → the SDK's model bundle, and its parity checks.
 
-from __future__ import annotations
-
-from cathnet_convert.build import build_bundle
-
-__all__ = ["build_bundle"]
+``cathnet_convert.build`` and ``cathnet_convert.verify`` import TensorFlow / coremltools;
+this package itself imports nothing, so ``cathnet_convert.runtime_worker`` runs in the
+tflite-runtime environment, which has neither.
+"""

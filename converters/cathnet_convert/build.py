@@ -1,4 +1,10 @@
-"""Builds a model bundle: the int8 artifact, a calibrated threshold and the card."""
+"""Builds a model bundle: every variant of one trained model, a calibrated threshold and the card.
+
+Variants: full-integer int8, float16 and float32 TFLite; a float16 Core ML ML Program and
+one with int8 weights; and the float Keras model itself (``reference``), which the SDK
+never loads but ``cathnet-convert verify`` compares every variant against (and from
+which the rest can be rebuilt).
+"""
 
 from __future__ import annotations
 
@@ -17,11 +23,26 @@ from cathnet.backends.tflite import TFLiteBackend
 from cathnet.findings import SEVERE_DS, SIGNIFICANT_DS
 from cathnet.preprocess import InputSpec
 from cathnet_train import dataset
+from cathnet_train import photos as photo_data
 from cathnet_train.metrics import binary_report, roc_auc, youden_threshold
 from cathnet_train.synth import MIN_GRADABLE_DIAMETER_PX
-from cathnet_convert.tflite import to_int8
+from cathnet_convert.coreml import DEPLOYMENT_TARGET, to_mlpackage
+from cathnet_convert.tflite import to_float, to_int8
 
 INT8_FILE = "cathnet_int8.tflite"
+# artifact name → (file, kind, what it is)
+VARIANTS: dict[str, tuple[str, str, dict[str, str]]] = {
+    "tflite_int8": (INT8_FILE, "tflite", {"quantization": "int8 weights and activations (full integer)"}),
+    "tflite_fp16": ("cathnet_fp16.tflite", "tflite", {"quantization": "float16 weights, float32 compute"}),
+    "tflite_fp32": ("cathnet_fp32.tflite", "tflite", {"quantization": "none (float32)"}),
+    "coreml": ("cathnet.mlpackage", "mlpackage",
+               {"quantization": "float16 weights and compute", "deployment_target": DEPLOYMENT_TARGET}),
+    "coreml_int8w": ("cathnet_int8w.mlpackage", "mlpackage",
+                     {"quantization": "int8 weights per output channel (layers >= 2048 weights), float16 compute",
+                      "deployment_target": DEPLOYMENT_TARGET}),
+    "reference": ("reference.keras", "keras", {"quantization": "none: the trained float model, for verify and rebuilds"}),
+}
+PHOTO_CALIBRATION_OFFSET = 50_000  # level-4 representative photos draw from here in the calibration split
 
 
 def output_shapes(model: keras.Model) -> dict[str, list[int]]:
@@ -36,19 +57,25 @@ def build_bundle(
     version: str = "0.1.0",
     calibration_frames: int = 200,
     validation_frames: int = 600,
+    calibration_photos: int = 100,
 ) -> dict[str, Any]:
-    """Converts ``keras_path`` and writes ``out_dir`` (card + int8 artifact).
+    """Converts ``keras_path`` into every variant and writes ``out_dir`` (card + artifacts).
 
-    The decision threshold is calibrated (Youden's J) on the *int8* model's outputs
-    for validation frames, so it matches what ships.
+    The int8 model's activation ranges come from curriculum level 3 (whole frames) and
+    level 4 (frames photographed on a monitor, through the capture path). The decision
+    threshold is calibrated (Youden's J) on the *int8* model's outputs for validation
+    frames, so it matches what the SDK runs by default; the Core ML packages carry it.
 
     Returns:
         The card written to ``out_dir/model.json``.
     """
     model = keras.models.load_model(keras_path, compile=False)
     spec = InputSpec(height=int(model.inputs[0].shape[1]), width=int(model.inputs[0].shape[2]))
-    rep = dataset.build(dataset.seeds("calibration", calibration_frames), spec)
-    tflite = to_int8(model, rep.x)
+    frames = dataset.build(dataset.seeds("calibration", calibration_frames), spec)
+    photos, _ = photo_data.build(
+        dataset.seeds("calibration", calibration_photos, offset=PHOTO_CALIBRATION_OFFSET), spec)
+    rep = np.concatenate([frames.x, photos.x])
+    tflite = to_int8(model, rep)
     outputs = output_shapes(model)
 
     staging = Path(tempfile.mkdtemp(prefix="cathnet-bundle-"))
@@ -62,16 +89,17 @@ def build_bundle(
 
     training_json = keras_path.parent / "training.json"
     training = json.loads(training_json.read_text()) if training_json.exists() else {}
+    created = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     card: dict[str, Any] = {
         "format": BUNDLE_FORMAT,
         "id": model_id,
         "version": version,
-        "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": created,
         "task": "coronary stenosis (>= 50 % diameter stenosis) detection, localisation, grading",
         "disclaimer": "Research use only — not for clinical diagnosis.",
         "data_note": "trained and measured on synthetic angiograms only",
-        "input": spec.to_card() | {"dtype": "float32 to the SDK; int8 inside the model",
-                                    "quantization": "int8 (scale/zero point read from the model)"},
+        "input": spec.to_card() | {"dtype": "float32 (every variant; the int8 TFLite model quantises "
+                                             "inside, with the scale and zero point it carries)"},
         "outputs": {
             "probability": {"shape": outputs["probability"],
                             "meaning": "P(a >= 50 % diameter stenosis anywhere in the frame)"},
@@ -102,17 +130,25 @@ def build_bundle(
                 **{k: round(v, 4) for k, v in binary_report(labels, scores, threshold).items()},
             }
         },
+        "int8_calibration": f"{len(frames.x)} synthetic frames (calibration seeds "
+                            f"{dataset.SEED_RANGES['calibration'][0]}+, level 3) and {len(photos.x)} frames photographed "
+                            f"on a monitor (seeds +{PHOTO_CALIBRATION_OFFSET}, through the capture path, level 4)",
         "artifacts": {},
     }
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
     shutil.copyfile(staging / INT8_FILE, out_dir / INT8_FILE)
     shutil.rmtree(staging, ignore_errors=True)
-    card["artifacts"]["tflite_int8"] = {
-        "file": INT8_FILE,
-        "kind": "tflite",
-        "quantization": "int8",
-        "bytes": size_of(out_dir / INT8_FILE),
-        "sha256": sha256_of(out_dir / INT8_FILE),
-    }
+    (out_dir / VARIANTS["tflite_fp16"][0]).write_bytes(to_float(model, fp16=True))
+    (out_dir / VARIANTS["tflite_fp32"][0]).write_bytes(to_float(model))
+    metadata = {"id": model_id, "version": version, "input": card["input"], "threshold": card["postprocess"]["threshold"],
+                "outputs": {k: v["shape"] for k, v in card["outputs"].items()}}
+    to_mlpackage(model, out_dir / VARIANTS["coreml"][0], metadata, created)
+    to_mlpackage(model, out_dir / VARIANTS["coreml_int8w"][0], metadata, created, int8_weights=True)
+    model.save(out_dir / VARIANTS["reference"][0])  # loaded without its optimizer: weights only
+    for name, (file, kind, about) in VARIANTS.items():
+        card["artifacts"][name] = {"file": file, "kind": kind, **about,
+                                   "bytes": size_of(out_dir / file), "sha256": sha256_of(out_dir / file)}
     (out_dir / CARD_NAME).write_text(json.dumps(card, indent=2) + "\n")
     return card

@@ -1,4 +1,4 @@
-"""Keras → TFLite: full-integer int8 (representative data from the generator)."""
+"""Keras → TFLite: full-integer int8 (representative data from the curriculum), float16 and float32."""
 
 from __future__ import annotations
 
@@ -32,4 +32,13 @@ def to_int8(model: keras.Model, representative: npt.NDArray[np.float32]) -> byte
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     converter.inference_input_type = tf.int8
     converter.inference_output_type = tf.int8
+    return bytes(converter.convert())
+
+
+def to_float(model: keras.Model, fp16: bool = False) -> bytes:
+    """Float TFLite: float32 throughout, or float16 weights (dequantised at load, float32 compute)."""
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    if fp16:
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.target_spec.supported_types = [tf.float16]
     return bytes(converter.convert())

@@ -39,6 +39,7 @@ class Analyzer:
         model: str | os.PathLike[str] | None = None,
         backend: str = "auto",
         num_threads: int | None = None,
+        variant: str | None = None,
     ) -> None:
         """Loads and verifies the bundle, then builds the backend.
 
@@ -47,6 +48,8 @@ class Analyzer:
             backend: ``"auto"`` (Core ML on macOS, else LiteRT, tflite-runtime,
                 TensorFlow Lite) or one of those names.
             num_threads: interpreter threads; None lets the runtime choose.
+            variant: the bundle artifact to run (``cathnet info`` lists them, e.g.
+                ``tflite_fp16``); None runs int8 TFLite, or Core ML on macOS.
 
         Raises:
             ModelNotFoundError: no bundle at ``model``.
@@ -58,7 +61,7 @@ class Analyzer:
                 "backend.bad_threads", f"expected num_threads >= 1 or None, got {num_threads}"
             )
         self._bundle = ModelBundle.load(model)
-        self._backend, self._artifact = backends.create(self._bundle, backend, num_threads)
+        self._backend, self._artifact = backends.create(self._bundle, backend, num_threads, variant)
         self._post = PostprocessConfig.from_card(self._bundle.card)
         self._lock = threading.Lock()
         self._closed = False
@@ -80,6 +83,11 @@ class Analyzer:
     def backend(self) -> str:
         """The backend that runs (after ``"auto"`` resolved)."""
         return self._backend.name
+
+    @property
+    def artifact(self) -> str:
+        """The name of the bundle artifact (variant) that runs, e.g. ``tflite_int8``."""
+        return self._artifact
 
     def predict(self, image: image_input.ImageInput, photo: bool = False) -> Findings:
         """Analyses one angiogram frame.

@@ -36,6 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--model", help="model bundle folder (default: the bundled model)")
     common.add_argument("--backend", default="auto", choices=("auto",) + BACKENDS)
     common.add_argument("--threads", type=int, default=None, help="interpreter threads")
+    common.add_argument("--variant", default=None,
+                        help="bundle artifact to run, e.g. tflite_fp16 (default: int8 TFLite, or Core ML on macOS)")
     common.add_argument("--json", action="store_true", help="machine-readable output")
 
     analyze = sub.add_parser("analyze", parents=[common], help="analyse image files or folders")
@@ -119,7 +121,7 @@ def _human_line(record: dict[str, Any], out: TextIO) -> None:
 
 
 def _cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
-    analyzer = Analyzer(args.model, backend=args.backend, num_threads=args.threads)
+    analyzer = Analyzer(args.model, backend=args.backend, num_threads=args.threads, variant=args.variant)
     paths = image_input.expand_paths(args.paths)
     if not paths:
         raise CathNetError("usage.no_inputs", f"expected image files, found none in {args.paths}")
@@ -152,7 +154,7 @@ def _cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_info(args: argparse.Namespace, out: TextIO) -> int:
-    with Analyzer(args.model, backend=args.backend, num_threads=args.threads) as analyzer:
+    with Analyzer(args.model, backend=args.backend, num_threads=args.threads, variant=args.variant) as analyzer:
         bundle = analyzer.bundle
         info = {
             "card": bundle.card,
@@ -169,6 +171,9 @@ def _cmd_info(args: argparse.Namespace, out: TextIO) -> int:
     out.write(f"input {card['input']['width']}x{card['input']['height']}, threshold {bundle.threshold:.3f}\n")
     for name, metric in card.get("metrics", {}).items():
         out.write(f"  {name}: {json.dumps(metric)}\n")
+    for name, art in bundle.artifacts.items():
+        out.write(f"  artifact {name}: {art.path.name} ({art.kind}, {art.bytes} bytes)"
+                  f"{' — running' if name == analyzer.artifact else ''}\n")
     for name, reason in info["backends"].items():
         out.write(f"  backend {name}: {'available' if reason is None else 'unavailable: ' + reason}\n")
     return EXIT_OK

@@ -84,3 +84,25 @@ def test_runs_on_every_real_frame(analyzer: cathnet.Analyzer, real_frames: list[
     probabilities = [analyzer.predict(p).stenosis_probability for p in real_frames]
     assert len(probabilities) == 80
     assert all(0.0 <= p <= 1.0 for p in probabilities)
+
+
+def test_an_unknown_or_mismatched_variant_is_refused() -> None:
+    with pytest.raises(cathnet.BackendUnavailableError) as err:
+        cathnet.Analyzer(variant="tflite_int4")
+    assert err.value.code == "backend.bad_variant" and "tflite_int8" in err.value.message
+    with pytest.raises(cathnet.BackendUnavailableError) as err:
+        cathnet.Analyzer(backend="litert", variant="coreml")  # a Core ML package is not for LiteRT
+    assert err.value.code == "backend.bad_variant"
+    with pytest.raises(cathnet.BackendUnavailableError) as err:
+        cathnet.Analyzer(variant="reference")  # the Keras model ships for verify, the SDK does not run it
+    assert err.value.code == "backend.bad_variant"
+
+
+def test_each_tflite_variant_of_the_shipped_bundle_runs(sample_paths: list) -> None:
+    results = {}
+    for variant in ("tflite_int8", "tflite_fp16", "tflite_fp32"):
+        with cathnet.Analyzer(backend="litert", variant=variant) as a:
+            results[variant] = a.predict(sample_paths[0]).stenosis_probability
+            assert a.model["sha256"] == a.bundle.artifacts[variant].sha256
+    assert abs(results["tflite_fp16"] - results["tflite_fp32"]) < 0.01
+    assert abs(results["tflite_int8"] - results["tflite_fp32"]) < 0.1

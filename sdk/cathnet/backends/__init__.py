@@ -38,34 +38,57 @@ def available_backends() -> dict[str, str | None]:
     return out
 
 
-def _artifact_for(bundle: ModelBundle, kind: str) -> str | None:
-    for name, art in bundle.artifacts.items():
-        if art.kind == kind:
-            return name
-    return None
+KIND_OF_BACKEND = {"coreml": "mlpackage", "litert": "tflite", "tflite-runtime": "tflite", "tensorflow": "tflite"}
+DEFAULT_VARIANT = {"tflite": "tflite_int8", "mlpackage": "coreml"}
 
 
-def create(bundle: ModelBundle, backend: str, num_threads: int | None) -> tuple[Backend, str]:
+def _artifact_for(bundle: ModelBundle, kind: str, variant: str | None) -> str | None:
+    """The artifact a backend of ``kind`` runs: ``variant`` if given (and of that kind),
+    else the default variant for the kind, else the first artifact of the kind."""
+    if variant is not None:
+        art = bundle.artifacts.get(variant)
+        return variant if art is not None and art.kind == kind else None
+    if DEFAULT_VARIANT[kind] in bundle.artifacts and bundle.artifacts[DEFAULT_VARIANT[kind]].kind == kind:
+        return DEFAULT_VARIANT[kind]
+    return next((name for name, art in bundle.artifacts.items() if art.kind == kind), None)
+
+
+def create(bundle: ModelBundle, backend: str, num_threads: int | None,
+           variant: str | None = None) -> tuple[Backend, str]:
     """Builds the backend; returns it with the name of the artifact it runs.
 
     Args:
         bundle: a verified bundle.
         backend: one of ``BACKENDS`` or ``"auto"``.
         num_threads: interpreter threads (None: runtime default).
+        variant: the artifact to run; None for the backend's default. With "auto",
+            only backends that can run this artifact's kind are tried.
 
     Raises:
-        BackendUnavailableError: unknown name (``backend.unknown``), or the backend
+        BackendUnavailableError: unknown name (``backend.unknown``), unknown variant
+            or one this backend cannot run (``backend.bad_variant``), or the backend
             (every backend, for "auto") cannot run here (``backend.unavailable``).
     """
     if backend != "auto" and backend not in BACKENDS:
         raise BackendUnavailableError(
             "backend.unknown", f"expected one of {', '.join(('auto',) + BACKENDS)}, got {backend!r}"
         )
+    runnable = {name: art.kind for name, art in bundle.artifacts.items() if art.kind in DEFAULT_VARIANT}
+    if variant is not None and variant not in runnable:
+        raise BackendUnavailableError(
+            "backend.bad_variant", f"expected one of the bundle's variants ({', '.join(runnable)}), got {variant!r}"
+        )
     names = AUTO_ORDER if backend == "auto" else (backend,)
+    if variant is not None:
+        names = tuple(n for n in names if KIND_OF_BACKEND[n] == runnable[variant])
+        if not names:
+            raise BackendUnavailableError(
+                "backend.bad_variant", f"expected a {runnable[variant]} backend for variant {variant!r}, got {backend!r}"
+            )
     reasons: list[str] = []
     for name in names:
         try:
-            return _create_one(bundle, name, num_threads)
+            return _create_one(bundle, name, num_threads, variant)
         except BackendUnavailableError as exc:
             if backend != "auto":
                 raise
@@ -75,12 +98,13 @@ def create(bundle: ModelBundle, backend: str, num_threads: int | None) -> tuple[
     )
 
 
-def _create_one(bundle: ModelBundle, name: str, num_threads: int | None) -> tuple[Backend, str]:
+def _create_one(bundle: ModelBundle, name: str, num_threads: int | None,
+                variant: str | None) -> tuple[Backend, str]:
     if name == "coreml":
-        art = _artifact_for(bundle, "mlpackage")
+        art = _artifact_for(bundle, "mlpackage", variant)
         model = bundle.artifacts[art].path if art else None
         return CoreMLBackend(model, num_threads), art or ""
-    art = _artifact_for(bundle, "tflite")
+    art = _artifact_for(bundle, "tflite", variant)
     if art is None:
         raise BackendUnavailableError("backend.unavailable", "the bundle has no TFLite artifact")
     outputs = {k: v["shape"] for k, v in bundle.card["outputs"].items()}
