@@ -135,9 +135,10 @@ def build_bundle(
                             f"on a monitor (seeds +{PHOTO_CALIBRATION_OFFSET}, through the capture path, level 4)",
         "artifacts": {},
     }
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    out_dir.mkdir(parents=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for old in [out_dir / file for file, _, _ in VARIANTS.values()] + [out_dir / CARD_NAME]:
+        if old.is_dir():  # a previous build's package: replaced, not merged into
+            shutil.rmtree(old)
     shutil.copyfile(staging / INT8_FILE, out_dir / INT8_FILE)
     shutil.rmtree(staging, ignore_errors=True)
     (out_dir / VARIANTS["tflite_fp16"][0]).write_bytes(to_float(model, fp16=True))

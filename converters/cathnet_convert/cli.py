@@ -16,7 +16,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build", help="Keras model → int8/fp16/fp32 TFLite + Core ML bundle with card")
     build.add_argument("keras_model", type=Path)
-    build.add_argument("--out", type=Path, required=True, help="bundle folder to write (replaced)")
+    build.add_argument("--out", type=Path, required=True, help="bundle folder to write (its artifacts are replaced)")
     build.add_argument("--id", default="cathnet-stenosis")
     build.add_argument("--version", default="0.1.0")
     verify = sub.add_parser("verify", help="every variant against the float Keras model on a fixed golden set")

@@ -91,11 +91,19 @@ def test_human_output_has_the_disclaimer(sample_paths: list[Path]) -> None:
     "args",
     [["analyze", "--model", "/nonexistent/bundle", "x.png"], ["analyze", "--bogus", "x.png"], ["analyze"],
      ["analyze", "--backend", "coreml-nope", "x.png"], ["analyze", "--threads", "0", "x.png"],
-     ["analyze", "--overlay", "/proc/cathnet-overlays", "x.png"]],
+     ["analyze", "--overlay", "/proc/cathnet-overlays", "x.png"], ["analyze", "--variant", "tflite_int4", "x.png"]],
 )
 def test_usage_and_model_errors_exit_2(args: list[str]) -> None:
     code, _ = _run(args)
     assert code == 2
+
+
+def test_variant_flag_runs_that_artifact(sample_paths: list[Path]) -> None:
+    code, text = _run(["analyze", str(sample_paths[0]), "--json", "--backend", "litert", "--variant", "tflite_fp32"])
+    record = json.loads(text)
+    _, info = _run(["info", "--json"])
+    assert code == 0 and record["ok"]
+    assert record["model"]["sha256"] == json.loads(info)["card"]["artifacts"]["tflite_fp32"]["sha256"]
 
 
 def test_info_json_lists_card_artifacts_backends() -> None:

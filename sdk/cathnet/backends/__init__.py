@@ -43,12 +43,12 @@ DEFAULT_VARIANT = {"tflite": "tflite_int8", "mlpackage": "coreml"}
 
 
 def _artifact_for(bundle: ModelBundle, kind: str, variant: str | None) -> str | None:
-    """The artifact a backend of ``kind`` runs: ``variant`` if given (and of that kind),
-    else the default variant for the kind, else the first artifact of the kind."""
+    """The artifact a backend of ``kind`` runs: ``variant`` if given (``create`` checked
+    its kind), else the default variant for the kind, else the first artifact of the kind."""
     if variant is not None:
-        art = bundle.artifacts.get(variant)
-        return variant if art is not None and art.kind == kind else None
-    if DEFAULT_VARIANT[kind] in bundle.artifacts and bundle.artifacts[DEFAULT_VARIANT[kind]].kind == kind:
+        return variant
+    default = bundle.artifacts.get(DEFAULT_VARIANT[kind])
+    if default is not None and default.kind == kind:
         return DEFAULT_VARIANT[kind]
     return next((name for name, art in bundle.artifacts.items() if art.kind == kind), None)
 
