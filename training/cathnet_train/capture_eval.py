@@ -14,7 +14,7 @@ import numpy as np
 
 from cathnet import Analyzer, CaptureError, Findings
 from cathnet.capture import find_screen
-from cathnet_train.metrics import roc_auc
+from cathnet_train.metrics import paired_auc_difference_ci, roc_auc
 from cathnet_train.photo_sim import MonitorPhoto, simulate
 from cathnet_train.synth import SIGNIFICANT_DS, Angiogram, generate
 
@@ -84,6 +84,7 @@ def evaluate_capture(
     n_assessed = n - sum(blocked.values())
     false = sum(bool(find_screen(simulate(first_seed + n + k, None).image)) for k in range(n_empty))
     e = np.array(errors) if errors else np.array([np.nan])
+    auc_digital, auc_photos = roc_auc(labels, digital), roc_auc(labels, through_photo)
     return {
         "test_set": f"simulated photos, seeds {first_seed}..{first_seed + n + n_empty - 1}; "
                     f"{real_used} show real frames, {n - real_used} synthetic; {n_empty} without a monitor",
@@ -93,9 +94,12 @@ def evaluate_capture(
         "corner_error_median_pct_diag": round(100 * float(np.median(e)), 3),
         "corner_error_p95_pct_diag": round(100 * float(np.percentile(e, 95)), 3),
         "false_found_rate": round(false / max(n_empty, 1), 4),
-        "stenosis_auc_digital": round(roc_auc(labels, digital), 4),
-        "stenosis_auc_through_photos": round(roc_auc(labels, through_photo), 4),
-        "auc_frames": f"the {len(labels)} synthetic frames whose photos passed the gates, analysed as files and as photos",
+        "stenosis_auc_digital": round(auc_digital, 4),
+        "stenosis_auc_through_photos": round(auc_photos, 4),
+        "stenosis_auc_gap": round(auc_digital - auc_photos, 4),
+        "stenosis_auc_gap_ci95": [round(v, 4) for v in paired_auc_difference_ci(labels, digital, through_photo)],
+        "auc_frames": f"the {len(labels)} synthetic frames whose photos passed the gates, analysed as files and as photos "
+                      "(gap: digital minus photos; its 95 % interval from a paired bootstrap over these frames)",
         "lesion_hit_rate_through_photos": round(float(np.mean(hits)), 4) if hits else None,
         "command": f"cathnet-train capture-eval --n {n} --empty {n_empty}"
                    + ("" if first_seed == PHOTO_TEST_SEEDS else f" --first-seed {first_seed}")

@@ -55,3 +55,21 @@ def youden_threshold(labels: npt.ArrayLike, scores: npt.ArrayLike) -> float:
         if j > best:
             best, best_t = j, float(t)
     return best_t
+
+
+def paired_auc_difference_ci(labels: npt.ArrayLike, first: npt.ArrayLike, second: npt.ArrayLike,
+                             n_boot: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """95 % interval of AUC(first) - AUC(second) on the same frames (paired bootstrap:
+    frames are resampled with both scores; resamples with one class are skipped)."""
+    y = np.asarray(labels, dtype=bool).ravel()
+    a = np.asarray(first, dtype=np.float64).ravel()
+    b = np.asarray(second, dtype=np.float64).ravel()
+    rng = np.random.default_rng(seed)
+    diffs = []
+    for _ in range(n_boot):
+        idx = rng.integers(0, len(y), len(y))
+        if y[idx].all() or not y[idx].any():
+            continue
+        diffs.append(roc_auc(y[idx], a[idx]) - roc_auc(y[idx], b[idx]))
+    lo, hi = np.percentile(diffs, [2.5, 97.5])
+    return float(lo), float(hi)
