@@ -1,7 +1,8 @@
 """Moiré: measure the screen's pixel grid beating against the camera's, and notch it out.
 
 A beat pattern is a pair of sharp peaks in the spectrum, where an angiogram's spectrum
-is smooth around each ring of frequencies. Both functions look at the viewport as the
+is smooth around each ring of frequencies; lens and perspective make it drift a little
+in frequency across the image, so it is notched out tile by tile. Both functions look at the viewport as the
 model sees it (area-averaged to the model's side): a grid finer than that is averaged
 away and does not count. Frequencies are counted in cycles per image, so a peak found
 at the model's scale is notched at the same place in the full-resolution spectrum.
@@ -19,7 +20,9 @@ MOIRE_WARN, MOIRE_BLOCK = 500.0, 50_000.0  # strongest peak over its ring's medi
 NOTCH_RATIO = 100.0  # a bin this far above its ring's median (model scale) is a beat pattern's
 _RAY_STEP = 6  # bins along the ray, beyond a pattern's own spread (its chirp)
 _ISOLATION = 4.0  # a periodic peak is this far above its ray on both sides
-_NOTCH_SPREAD = 1.5  # bins: the notch's Gaussian edge (the pattern's chirp spreads its peak)
+_NOTCH_SPREAD = 1.5  # bins (of a tile's spectrum): the notch's Gaussian width
+_TILES = 3  # notch tiles across the view (half-overlapping, so 2 * side / (_TILES + 1) wide)
+_TILE_SEARCH = 2  # bins: how far a tile's own peak may lie from the carrier (the chirp)
 
 
 def _peak_ratios(view: npt.NDArray[np.uint8], side: int) -> npt.NDArray[np.float64]:
@@ -65,27 +68,71 @@ def moire_score(view: npt.NDArray[np.uint8], side: int) -> float:
     return float(_peak_ratios(view, side).max())
 
 
+def _starts(length: int, tile: int, step: int) -> list[int]:
+    """Tile origins every ``step`` pixels, the last one flush with the end."""
+    starts = list(range(0, max(length - tile, 0) + 1, step))
+    if starts[-1] + tile < length:
+        starts.append(length - tile)
+    return starts
+
+
+def _tile_keep(power: npt.NDArray[np.float32], carriers: npt.NDArray[np.float64]) -> npt.NDArray[np.float32]:
+    """1 minus a Gaussian notch (peak 1) at this tile's own peak near each expected carrier.
+
+    ``carriers`` are (row, column) positions in the tile's centred spectrum; the pattern's
+    chirp moves its local peak a little, so the notch goes where the tile's peak is.
+    Overlapping notches take their maximum, so a cluster of carriers is no wider a notch
+    than its members.
+    """
+    th, tw = power.shape
+    reach = int(np.ceil(3 * _NOTCH_SPREAD))
+    offsets = np.arange(-reach, reach + 1)
+    stamp = np.exp(-(offsets[:, None] ** 2 + offsets[None, :] ** 2) / (2 * _NOTCH_SPREAD**2)).astype(np.float32)
+    notch = np.zeros((th + 2 * reach, tw + 2 * reach), np.float32)  # padded: stamps may overhang
+    for cy, cx in carriers:
+        y0, y1 = int(max(cy - _TILE_SEARCH, 0)), int(min(cy + _TILE_SEARCH, th - 1)) + 1
+        x0, x1 = int(max(cx - _TILE_SEARCH, 0)), int(min(cx + _TILE_SEARCH, tw - 1)) + 1
+        if y0 >= y1 or x0 >= x1:
+            continue
+        iy, ix = np.unravel_index(int(np.argmax(power[y0:y1, x0:x1])), (y1 - y0, x1 - x0))
+        py, px = y0 + iy, x0 + ix  # the stamp's corner in the padded notch
+        region = notch[py:py + 2 * reach + 1, px:px + 2 * reach + 1]
+        np.maximum(region, stamp, out=region)
+    return 1.0 - notch[reach:reach + th, reach:reach + tw]
+
+
 def suppress_moire(view: npt.NDArray[np.uint8], side: int, ratio: float = NOTCH_RATIO) -> npt.NDArray[np.uint8]:
-    """``view`` in grey with the beat pattern's spectral peaks notched out (same size).
+    """``view`` in grey with the beat pattern notched out (same size).
 
     The pattern multiplies the screen's brightness, so it is removed from the logarithm
-    of the image, where it adds. Bins at least ``ratio`` times their ring's median (at
-    the model's scale) and their neighbours are notched (a real image's peaks come in
-    mirror pairs, so both halves go).
+    of the image, where it adds. Its carriers are the bins at least ``ratio`` times their
+    ring's median at the model's scale (a real image's peaks come in mirror pairs, so both
+    halves go). A real beat pattern is not one pure frequency: lens and perspective bend
+    it, so its frequency drifts across the image. The notch is therefore applied tile by
+    tile (half-overlapping Hann windows over the image with a reflected border, weighted
+    overlap-add), each tile at its own peak near the carrier.
     """
     grey = to_grey(view)
-    peaks = _peak_ratios(grey, side) >= ratio
-    if not peaks.any():
+    ratios = _peak_ratios(grey, side)
+    found = np.argwhere(ratios >= ratio).astype(np.float64) - side // 2  # cycles per image (y, x)
+    if not len(found):
         return grey
     h, w = grey.shape
-    ky, kx = np.nonzero(peaks)
-    notch = np.zeros((h, w), np.float32)  # centred spectrum of the full view
-    ys = np.clip(ky - side // 2 + h // 2, 0, h - 1)
-    xs = np.clip(kx - side // 2 + w // 2, 0, w - 1)
-    notch[ys, xs] = 1.0
-    notch = cv2.GaussianBlur(cv2.dilate(notch, np.ones((3, 3), np.uint8)), (0, 0), _NOTCH_SPREAD)
-    keep = 1.0 - np.clip(notch / max(float(notch.max()), 1e-9), 0.0, 1.0)
-    log = np.log1p(grey.astype(np.float32))
-    spectrum = np.fft.fftshift(np.fft.fft2(log))
-    cleaned = np.fft.ifft2(np.fft.ifftshift(spectrum * keep)).real
-    return np.clip(np.expm1(cleaned), 0, 255).round().astype(np.uint8)
+    th, tw = int(round(2 * h / (_TILES + 1))), int(round(2 * w / (_TILES + 1)))
+    sy, sx = th // 2, tw // 2
+    log = cv2.copyMakeBorder(np.log1p(grey.astype(np.float32)), sy, sy, sx, sx, cv2.BORDER_REFLECT)
+    window = np.outer(np.hanning(th), np.hanning(tw)).astype(np.float32)
+    carriers = np.array([th // 2, tw // 2]) + found * np.array([th / h, tw / w])
+    out = np.zeros(log.shape, np.float32)
+    weight = np.zeros(log.shape, np.float32)
+    for y0 in _starts(log.shape[0], th, sy):
+        for x0 in _starts(log.shape[1], tw, sx):
+            tile = log[y0:y0 + th, x0:x0 + tw]
+            mean = float((tile * window).sum() / window.sum())
+            spectrum = np.fft.fftshift(np.fft.fft2((tile - mean) * window))
+            keep = _tile_keep(np.abs(spectrum).astype(np.float32), carriers)
+            cleaned = np.fft.ifft2(np.fft.ifftshift(spectrum * keep)).real.astype(np.float32) + mean * window
+            out[y0:y0 + th, x0:x0 + tw] += cleaned * window
+            weight[y0:y0 + th, x0:x0 + tw] += window * window
+    restored = (out / np.maximum(weight, 1e-6))[sy:sy + h, sx:sx + w]
+    return np.clip(np.expm1(restored), 0, 255).round().astype(np.uint8)
