@@ -9,8 +9,20 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
+
+
+def run_each(backend: Any, x: npt.NDArray[np.float32]) -> dict[str, npt.NDArray[np.float32]]:
+    """Runs every row of ``x`` alone through ``backend`` (a ``Backend``); outputs stacked by name.
+    The backend is closed afterwards."""
+    try:
+        rows = [backend.run(xi[None]) for xi in x]
+    finally:
+        backend.close()
+    return {k: np.concatenate([r[k] for r in rows]) for k in rows[0]}
 
 
 def main(argv: list[str]) -> int:
@@ -19,12 +31,7 @@ def main(argv: list[str]) -> int:
     model, x_path, out_path, *specs = argv
     outputs = {name: [int(d) for d in dims.split(",")] for name, dims in (s.split("=", 1) for s in specs)}
     x = np.load(x_path)
-    backend = TFLiteBackend("tflite-runtime", Path(model), outputs, num_threads=2)
-    try:
-        rows = [backend.run(xi[None]) for xi in x]
-    finally:
-        backend.close()
-    np.savez(out_path, **{k: np.concatenate([r[k] for r in rows]) for k in outputs})
+    np.savez(out_path, **run_each(TFLiteBackend("tflite-runtime", Path(model), outputs, num_threads=2), x))
     return 0
 
 

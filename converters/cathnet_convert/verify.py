@@ -27,6 +27,7 @@ from cathnet.preprocess import InputSpec, preprocess
 from cathnet_train import dataset
 from cathnet_train.metrics import roc_auc
 from cathnet_convert.milexec import MLProgram
+from cathnet_convert.runtime_worker import run_each
 
 GOLDEN_SEEDS = 9_200_000  # synthetic golden frames: never used in training, calibration or tuning
 DEFAULT_REAL_DIR = Path("../shared/data/real-angiograms")
@@ -65,12 +66,7 @@ def golden_set(spec: InputSpec, n: int = 200, real_dir: Path | None = DEFAULT_RE
 
 
 def _run_tflite(path: Path, outputs: dict[str, list[int]], x: npt.NDArray[np.float32]) -> dict[str, npt.NDArray[np.float32]]:
-    backend = TFLiteBackend("litert", path, outputs, num_threads=2)
-    try:
-        rows = [backend.run(xi[None]) for xi in x]
-    finally:
-        backend.close()
-    return {k: np.concatenate([r[k] for r in rows]) for k in outputs}
+    return run_each(TFLiteBackend("litert", path, outputs, num_threads=2), x)
 
 
 def _run_program(path: Path, outputs: dict[str, list[int]], x: npt.NDArray[np.float32],
@@ -88,9 +84,7 @@ def _run_coreml(path: Path, x: npt.NDArray[np.float32]) -> dict[str, npt.NDArray
     """Core ML itself (macOS only)."""
     from cathnet.backends.coreml import CoreMLBackend
 
-    backend = CoreMLBackend(path)
-    rows = [backend.run(xi[None]) for xi in x]
-    return {k: np.concatenate([r[k] for r in rows]) for k in rows[0]}
+    return run_each(CoreMLBackend(path), x)
 
 
 def _run_tflite_runtime(python: Path, path: Path, outputs: dict[str, list[int]],
@@ -151,7 +145,9 @@ def verify(bundle_path: Path | None = None, n: int = 200, real_dir: Path | None 
     Returns:
         ``{"reference_auc", "golden_set", "threshold", "variants": {name: {"auc",
         "agreement", "max_abs_diff", "mean_abs_diff", "lesion_map_max_abs_diff",
-        "bytes", "executor", "passed", "failures"}}, "skipped": {name: reason}, "passed"}``.
+        "lesion_map_mean_abs_diff", "bytes", "executor", "passed", "failures"}},
+        "skipped": {name: reason}, "passed"}``; the tflite-runtime row adds
+        ``agreement_vs_litert`` and ``max_abs_diff_vs_litert``.
     """
     import keras  # the float reference: TensorFlow only here, never in the SDK
 
@@ -171,9 +167,16 @@ def verify(bundle_path: Path | None = None, n: int = 200, real_dir: Path | None 
     variants: dict[str, dict[str, Any]] = {}
     skipped: dict[str, str] = {}
 
-    def record(name: str, kind: str, executor: str, got: dict[str, npt.NDArray[np.float32]], size: int) -> None:
+    def record(name: str, kind: str, executor: str, got: dict[str, npt.NDArray[np.float32]], size: int,
+               litert: dict[str, npt.NDArray[np.float32]] | None = None) -> None:
+        """Compares ``got`` with the reference (and, for another runtime, with LiteRT's run)."""
         row = compare(reference, got, golden.labels, threshold) | {"bytes": size, "executor": executor}
-        failures = _judge(name, kind, row, reference_auc)
+        failures = _judge(name.split("@")[0], kind, row, reference_auc)
+        if litert is not None:
+            versus = compare(litert, got, golden.labels, threshold)
+            row |= {"agreement_vs_litert": versus["agreement"], "max_abs_diff_vs_litert": versus["max_abs_diff"]}
+            if versus["agreement"] < RUNTIME_LIMITS["agreement"]:
+                failures.append(f"agreement with LiteRT {versus['agreement']} < {RUNTIME_LIMITS['agreement']}")
         variants[name] = row | {"passed": not failures, "failures": failures}
 
     int8_litert: dict[str, npt.NDArray[np.float32]] | None = None
@@ -194,13 +197,7 @@ def verify(bundle_path: Path | None = None, n: int = 200, real_dir: Path | None 
         art = bundle.artifacts["tflite_int8"]
         if tflite_runtime_python is not None and Path(tflite_runtime_python).exists():
             got = _run_tflite_runtime(Path(tflite_runtime_python), art.path, outputs, golden.x)
-            row = compare(reference, got, golden.labels, threshold) | {"bytes": art.bytes, "executor": "tflite-runtime 2.14"}
-            versus = compare(int8_litert, got, golden.labels, threshold)
-            row |= {"agreement_vs_litert": versus["agreement"], "max_abs_diff_vs_litert": versus["max_abs_diff"]}
-            failures = _judge("tflite_int8", "tflite", row, reference_auc)
-            if versus["agreement"] < RUNTIME_LIMITS["agreement"]:
-                failures.append(f"agreement with LiteRT {versus['agreement']} < {RUNTIME_LIMITS['agreement']}")
-            variants["tflite_int8@tflite-runtime"] = row | {"passed": not failures, "failures": failures}
+            record("tflite_int8@tflite-runtime", art.kind, "tflite-runtime 2.14", got, art.bytes, litert=int8_litert)
         else:
             skipped["tflite_int8@tflite-runtime"] = (
                 f"no tflite-runtime environment at {tflite_runtime_python} (scripts/test.sh makes .venv-tflite)")
