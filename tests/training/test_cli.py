@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import cv2
+import pytest
 
 from cathnet_train.cli import main
 from cathnet_train.samples import SAMPLES
@@ -19,3 +20,10 @@ def test_samples_are_regenerated_identically(tmp_path: Path) -> None:
         assert image.shape == (size, size)
         assert truth[name]["stenosis"] is positive
         assert (image == cv2.imread(str(shipped / name), cv2.IMREAD_UNCHANGED)).all()
+
+
+def test_a_folder_that_is_no_bundle_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["evaluate", "--model", str(tmp_path), "--n", "4"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cathnet-train: model.not_found: expected a model bundle folder")
+    assert "Traceback" not in err and err.count("\n") == 1

@@ -43,8 +43,18 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the exit status."""
+    """Entry point; returns the exit status (0 done, 2 a bad model or input: one line on stderr)."""
+    from cathnet.errors import CathNetError
+
     args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except CathNetError as exc:
+        sys.stderr.write(f"cathnet-train: {exc.code}: {exc.message}\n")
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "samples":
         from cathnet_train.samples import write_samples
 
