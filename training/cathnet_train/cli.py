@@ -36,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--first-seed", type=int, default=None,
                    help="first photo seed (default: the held-out set, 9500000; tuning used seeds below 1000000)")
     c.add_argument("--model", type=Path, default=None, help="bundle (default: the shipped one)")
+    c.add_argument("--workers", type=int, default=2, help="processes (the result does not depend on it)")
     a = sub.add_parser("all", help="train, build the bundle, evaluate and write it to the card")
     a.add_argument("--work", type=Path, default=Path("runs/cathnet"))
     a.add_argument("--bundle", type=Path, default=REPO_BUNDLE)
@@ -66,7 +67,7 @@ def _run(args: argparse.Namespace) -> int:
 
         real = args.real_dir if args.real_dir.is_dir() else None
         kwargs = {} if args.first_seed is None else {"first_seed": args.first_seed}
-        print(json.dumps(evaluate_capture(args.n, args.empty, real, model=args.model, **kwargs), indent=2))
+        print(json.dumps(evaluate_capture(args.n, args.empty, real, model=args.model, workers=args.workers, **kwargs), indent=2))
         return 0
     if args.command == "evaluate":
         from cathnet_train.evaluate import evaluate, write_metrics
