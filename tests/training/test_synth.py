@@ -59,3 +59,27 @@ def test_seed_ranges_are_disjoint() -> None:
     assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
     with pytest.raises(ValueError):
         dataset.seeds("samples", 1000)
+
+
+def test_the_real_look_draws_occlusions_collimators_and_is_deterministic() -> None:
+    from cathnet_train.realism import remove_vessels
+    from cathnet_train.synth import LOOK_REAL
+
+    a, b = generate(3_000_005, look=LOOK_REAL), generate(3_000_005, look=LOOK_REAL)
+    assert np.array_equal(a.image, b.image) and a.lesions == b.lesions
+    assert not np.array_equal(a.image, generate(3_000_005).image)
+    occluded, collimated = 0, 0
+    for seed in range(3_000_000, 3_000_040):
+        frame = generate(seed, positive=True, look=LOOK_REAL)
+        assert frame.stenosis
+        image = frame.image.astype(np.float32)
+        border = min(image[:3].mean(), image[-3:].mean(), image[:, :3].mean(), image[:, -3:].mean())
+        collimated += border < 0.5 * image[64:192, 64:192].mean()
+        for l in frame.lesions:
+            if l.diameter_stenosis_percent == 100.0:
+                occluded += 1
+                background = remove_vessels(frame.image, frame.vessel_mask > 0).astype(np.float32)
+                y, x = int(round(l.y)), int(round(l.x))
+                # the lumen is shut: at the lesion's centre no contrast is left
+                assert image[y, x] > 0.93 * background[y, x]
+    assert occluded >= 1 and collimated >= 5

@@ -37,6 +37,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="first photo seed (default: the held-out set, 9500000; tuning used seeds below 1000000)")
     c.add_argument("--model", type=Path, default=None, help="bundle (default: the shipped one)")
     c.add_argument("--workers", type=int, default=2, help="processes (the result does not depend on it)")
+    r = sub.add_parser("realism", help="how close generated frames are to the real ones in ../shared (numbers)")
+    r.add_argument("--real-dir", type=Path, default=Path("../shared/data/real-angiograms"))
+    r.add_argument("--n", type=int, default=80, help="generated frames per look")
+    r.add_argument("--json", action="store_true")
     a = sub.add_parser("all", help="train, build the bundle, evaluate and write it to the card")
     a.add_argument("--work", type=Path, default=Path("runs/cathnet"))
     a.add_argument("--bundle", type=Path, default=REPO_BUNDLE)
@@ -62,6 +66,8 @@ def _run(args: argparse.Namespace) -> int:
         for path in write_samples(args.out):
             print(path)
         return 0
+    if args.command == "realism":
+        return _realism(args)
     if args.command == "capture-eval":
         from cathnet_train.capture_eval import evaluate_capture
 
@@ -96,6 +102,30 @@ def _run(args: argparse.Namespace) -> int:
     build_bundle(args.work / "cathnet.keras", args.bundle)
     write_metrics(args.bundle, "test_256px_int8", evaluate(args.bundle, 1000, "test"))
     print(json.dumps(json.loads((args.bundle / "model.json").read_text())["metrics"], indent=2))
+    return 0
+
+
+def _realism(args: argparse.Namespace) -> int:
+    from cathnet_train.realism import report
+
+    if not args.real_dir.is_dir():
+        sys.stderr.write(f"cathnet-train: realism needs the real frames: expected a folder at {args.real_dir}\n")
+        return 2
+    result = report(args.real_dir, args.n)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"reference: {result['reference']}\ngenerated: {result['generated']} (synthetic)")
+    print("distance per measure: W1 / real std (KS); lower is closer")
+    looks = result["looks"]
+    names = list(next(iter(looks.values()))["measures"])
+    print(f"{'measure':<20}{'real median':>12}" + "".join(f"{look:>24}" for look in looks))
+    for m in names:
+        row = looks[next(iter(looks))]["measures"][m]
+        cells = "".join(f"{c['measures'][m]['w1_over_real_std']:>14.3f} ({c['measures'][m]['ks']:.2f}) "
+                        for c in looks.values())
+        print(f"{m:<20}{row['real_median']:>12.4f}{cells}")
+    print(f"{'mean':<32}" + "".join(f"{c['mean_w1_over_real_std']:>14.3f} ({c['mean_ks']:.2f}) " for c in looks.values()))
     return 0
 
 

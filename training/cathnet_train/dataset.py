@@ -23,6 +23,7 @@ SEED_RANGES: dict[str, tuple[int, int]] = {
     "train": (0, 1_000_000),
     "calibration": (1_000_000, 1_100_000),  # representative data for int8
     "validation": (2_000_000, 2_100_000),  # threshold calibration
+    "realism": (3_000_000, 3_100_000),  # generated frames compared with the real ones
     "test": (9_000_000, 9_100_000),  # held out: never used in training or tuning
     "samples": (9_900_000, 9_900_100),
 }

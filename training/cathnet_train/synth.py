@@ -8,11 +8,19 @@ short length by a chosen percentage of its reference diameter.
 
 Every random choice comes from one ``numpy.random.Generator`` seeded by the caller,
 so a seed fully determines a frame.
+
+Two looks (``Look``): ``LOOK_V1``, the one the shipped model 0.3.0 was trained on
+(a smooth background, strong contrast), and ``LOOK_REAL``, calibrated on the real
+frames in ../shared (``cathnet_train.realism`` measures the match): chest anatomy
+(heart shadow, diaphragm, spine, ribs) or a real frame with its vessels removed as the
+background, collimator edges, fainter contrast with washout, finer noise, and total
+occlusions with faint distal filling.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -25,6 +33,45 @@ _SUPERSAMPLE = 2
 # Stenoses are only placed where the reference diameter is at least this (px at 256).
 MIN_GRADABLE_DIAMETER_PX = 4.0
 SIGNIFICANT_DS = 50.0
+_DISTAL_FILLING = 0.3  # contrast past a total occlusion, relative to a patent lumen
+
+
+@dataclass(frozen=True)
+class Look:
+    """How a frame is rendered (the tree and its lesions do not depend on it).
+
+    Attributes:
+        name: ``"v1"`` or ``"real"``.
+        contrast: range of the contrast's attenuation per output pixel of chord.
+        washout: chance that the contrast is washed out (attenuation times 0.5-0.75).
+        noise: range of the quantum noise sigma (relative, at full brightness).
+        anatomy: heart shadow, diaphragm, spine and ribs in the synthetic background.
+        collimator: chance of collimator edges (dark straight borders).
+        occlusion: chance that a significant lesion is a total occlusion (100 % DS).
+        backgrounds: real frames with their vessels removed, drawn from instead of a
+            synthetic background with chance ``real_background``.
+    """
+
+    name: str
+    contrast: tuple[float, float]
+    washout: float
+    noise: tuple[float, float]
+    anatomy: bool
+    collimator: float
+    occlusion: float
+    backgrounds: Sequence[npt.NDArray[np.float32]] = ()
+    real_background: float = 0.0
+
+
+LOOK_V1 = Look("v1", contrast=(0.07, 0.13), washout=0.0, noise=(0.008, 0.03), anatomy=False, collimator=0.0,
+               occlusion=0.0)
+LOOK_REAL = Look("real", contrast=(0.04, 0.09), washout=0.15, noise=(0.005, 0.016), anatomy=True, collimator=0.4,
+                 occlusion=0.1)
+
+
+def with_backgrounds(look: Look, backgrounds: Sequence[npt.NDArray[np.float32]], chance: float = 0.5) -> Look:
+    """``look`` drawing its background from ``backgrounds`` (``realism.real_backgrounds``) with ``chance``."""
+    return replace(look, backgrounds=tuple(backgrounds), real_background=chance if backgrounds else 0.0)
 
 
 @dataclass(frozen=True)
@@ -155,6 +202,22 @@ def _add_stenosis(
     return c, int(idx[0]), int(idx[-1]), r_ref
 
 
+def _occlude(trees: list[list[_Vessel]], vessel: _Vessel, c: int) -> None:
+    """A total occlusion at ``vessel``'s point ``c``: past it the lumen fills only faintly
+    (collaterals), and so do the branches that leave the vessel downstream."""
+    for tree in trees:
+        if not any(v is vessel for v in tree):
+            continue
+        distal = _Vessel(vessel.points[c:].copy(), vessel.radius[c:].copy(), vessel.depth, mu_scale=_DISTAL_FILLING)
+        vessel.points, vessel.radius = vessel.points[: c + 1], vessel.radius[: c + 1]
+        if vessel.depth == 0:  # the trunk: tree[k + 1] left it at branch_at[k]
+            for k, at in enumerate(vessel.branch_at):
+                if at > c and k + 1 < len(tree):
+                    tree[k + 1].mu_scale = _DISTAL_FILLING
+        tree.append(distal)
+        return
+
+
 def _chord_map(
     vessels: list[_Vessel], scale: float, shape: tuple[int, int]
 ) -> npt.NDArray[np.float32]:
@@ -199,18 +262,79 @@ def _background(rng: np.random.Generator, size: int) -> npt.NDArray[np.float32]:
     return bg.astype(np.float32)
 
 
+def _soft(d: npt.NDArray[np.float32], width: float) -> npt.NDArray[np.float32]:
+    """0 -> 1 across ``d = 0`` over about ``width`` (a logistic edge)."""
+    return (1.0 / (1.0 + np.exp(-np.clip(d / width, -30.0, 30.0)))).astype(np.float32)
+
+
+def _anatomy(rng: np.random.Generator, size: int) -> npt.NDArray[np.float32]:
+    """Chest anatomy as transmission in [0, 1]: lung field, heart shadow, diaphragm, spine, ribs."""
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / size
+    coarse = cv2.resize(rng.normal(0.0, 1.0, (5, 5)).astype(np.float32), (size, size), interpolation=cv2.INTER_CUBIC)
+    bg = rng.uniform(0.5, 0.78) * (1.0 + rng.uniform(0.05, 0.15) * coarse)
+    # Heart shadow: a large soft ellipse, denser than the lung around it.
+    cx, cy, a, b = rng.uniform(0.3, 0.7), rng.uniform(0.45, 0.8), rng.uniform(0.25, 0.45), rng.uniform(0.2, 0.4)
+    t = rng.uniform(0, np.pi)
+    u = ((xx - cx) * np.cos(t) + (yy - cy) * np.sin(t)) / a
+    v = (-(xx - cx) * np.sin(t) + (yy - cy) * np.cos(t)) / b
+    bg *= 1.0 - rng.uniform(0.1, 0.35) * _soft(1.0 - np.sqrt(u * u + v * v), rng.uniform(0.05, 0.15))
+    if rng.random() < 0.7:  # diaphragm: a dome, dense below
+        dome = rng.uniform(0.65, 1.0) + rng.uniform(0.05, 0.25) * ((xx - rng.uniform(0.2, 0.8)) / 0.5) ** 2
+        bg *= 1.0 - rng.uniform(0.1, 0.35) * _soft(yy - dome, rng.uniform(0.01, 0.04))
+    if rng.random() < 0.6:  # spine: a vertical band with vertebrae
+        sx, sw = rng.uniform(0.25, 0.75), rng.uniform(0.06, 0.1)
+        band = np.exp(-((xx - sx) / sw) ** 4)
+        vertebrae = 0.5 * (1.0 + np.cos(2 * np.pi * (yy - rng.uniform(0, 1)) / rng.uniform(0.08, 0.13)))
+        bg *= 1.0 - band * (rng.uniform(0.05, 0.15) + rng.uniform(0.0, 0.05) * vertebrae)
+    for _ in range(int(rng.integers(2, 7))):  # ribs: thin arcs with dense edges
+        y0, bend, tilt = rng.uniform(-0.1, 1.0), rng.uniform(0.2, 0.8), rng.uniform(-0.4, 0.4)
+        d = yy - (y0 + tilt * (xx - 0.5) - bend * (xx - rng.uniform(0.3, 0.7)) ** 2)
+        half = rng.uniform(0.015, 0.03)
+        rib = np.exp(-((np.abs(d) - half) / (0.35 * half)) ** 2) + 0.5 * np.exp(-(d / half) ** 2)
+        bg *= 1.0 - rng.uniform(0.02, 0.07) * rib
+    return np.clip(bg, 0.05, 1.0).astype(np.float32)
+
+
+def _real_background(rng: np.random.Generator, size: int, bank: Sequence[npt.NDArray[np.float32]]) -> npt.NDArray[np.float32]:
+    """A random crop (70-100 % of the side, maybe mirrored) of a real frame without its vessels."""
+    bg = bank[int(rng.integers(len(bank)))]
+    side = int(min(bg.shape[:2]) * rng.uniform(0.7, 1.0))
+    y0 = int(rng.integers(0, bg.shape[0] - side + 1))
+    x0 = int(rng.integers(0, bg.shape[1] - side + 1))
+    crop = bg[y0 : y0 + side, x0 : x0 + side]
+    if rng.random() < 0.5:
+        crop = crop[:, ::-1]
+    interpolation = cv2.INTER_AREA if side > size else cv2.INTER_CUBIC
+    out = cv2.resize(np.ascontiguousarray(crop), (size, size), interpolation=interpolation)
+    return np.clip(out * rng.uniform(0.9, 1.1), 0.02, 1.0).astype(np.float32)
+
+
+def _collimate(rng: np.random.Generator, transmitted: npt.NDArray[np.float32]) -> None:
+    """Collimator shutters: one or two straight, slightly tilted dark borders (in place)."""
+    size = transmitted.shape[0]
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / size
+    for side in rng.choice(4, size=int(rng.integers(1, 3)), replace=False):
+        depth, tilt = rng.uniform(0.03, 0.12), rng.uniform(-0.05, 0.05)
+        along, across = (xx, yy) if side in (0, 2) else (yy, xx)
+        edge = depth + tilt * (along - 0.5)
+        d = edge - across if side in (0, 1) else across - (1.0 - edge)
+        transmitted *= 1.0 - rng.uniform(0.6, 0.9) * _soft(d, 0.004)
+
+
 def generate(
     seed: int,
     size: int = 256,
     positive: bool | None = None,
+    look: Look = LOOK_V1,
 ) -> Angiogram:
     """Generate one synthetic angiogram.
 
     Args:
-        seed: fully determines the frame.
+        seed: fully determines the frame (with ``look``).
         size: output side in pixels (square); geometry scales with it.
         positive: force a significant stenosis (True), force none (False: only mild
             narrowings or a clean tree), or draw it at random (None, p = 0.5).
+        look: how it is rendered (``LOOK_V1`` draws exactly the frames it always drew).
 
     Returns:
         The frame with its lesions and label.
@@ -225,6 +349,8 @@ def generate(
     planned: list[float] = []
     if positive:
         planned.append(float(rng.uniform(50.0, 95.0)))
+        if look.occlusion and rng.random() < look.occlusion:
+            planned[0] = 100.0  # total occlusion
         if rng.random() < 0.25:
             planned.append(float(rng.uniform(20.0, 90.0)))
     elif rng.random() < 0.6:
@@ -249,24 +375,43 @@ def generate(
             )
             x, y = v.points[c] * scale
             lesions.append(LesionTruth(float(x), float(y), box, percent, 2.0 * r_ref * scale))
+            if percent >= 100.0:
+                _occlude(trees, v, c)
             break
     if positive and not any(l.diameter_stenosis_percent >= SIGNIFICANT_DS for l in lesions):
         # Rare: no vessel was wide enough. Draw again with a derived seed.
-        return generate(seed + 7_919_000_003, size, positive)
+        return generate(seed + 7_919_000_003, size, positive, look)
 
     catheter = _catheter(rng, vessels[0].points[0])
     hi = size * _SUPERSAMPLE
     chord = np.zeros((hi, hi), np.float32)
-    mu = rng.uniform(0.07, 0.13)
-    vessel_chord = np.zeros((hi, hi), np.float32)
+    mu = rng.uniform(*look.contrast)
+    if look.washout and rng.random() < look.washout:
+        mu *= rng.uniform(0.5, 0.75)
+    vessel_chord = np.zeros((hi, hi), np.float32)  # what the mask is drawn from
     for tree in trees:
-        vessel_chord += _chord_map(tree, scale * _SUPERSAMPLE, (hi, hi))
+        filled = [v for v in tree if v.mu_scale == 1.0]
+        vessel_chord += _chord_map(filled, scale * _SUPERSAMPLE, (hi, hi))
+        for v in tree:  # faint filling past an occlusion
+            if v.mu_scale != 1.0:
+                faint = _chord_map([v], scale * _SUPERSAMPLE, (hi, hi))
+                vessel_chord += faint
+                chord += (v.mu_scale - 1.0) * faint
     chord += vessel_chord + catheter.mu_scale * _chord_map([catheter], scale * _SUPERSAMPLE, (hi, hi))
     chord = cv2.resize(chord, (size, size), interpolation=cv2.INTER_AREA)
 
-    transmitted = _background(rng, size) * np.exp(-mu * chord / scale)
+    real = False
+    if look.name == "v1":
+        background = _background(rng, size)
+    elif look.backgrounds and rng.random() < look.real_background:
+        background, real = _real_background(rng, size, look.backgrounds), True
+    else:
+        background = _anatomy(rng, size)
+    transmitted = background * np.exp(-mu * chord / scale)
+    if look.collimator and rng.random() < look.collimator:
+        _collimate(rng, transmitted)
     transmitted = cv2.GaussianBlur(transmitted, (0, 0), rng.uniform(0.4, 1.0) * scale)
-    noise_sigma = rng.uniform(0.008, 0.03)
+    noise_sigma = rng.uniform(*look.noise) * (0.5 if real else 1.0)  # a real background has its own noise
     transmitted += rng.normal(0.0, noise_sigma, transmitted.shape).astype(np.float32) * np.sqrt(
         np.clip(transmitted, 0.05, 1.0)
     )
