@@ -71,9 +71,16 @@ def build_bundle(
     """
     model = keras.models.load_model(keras_path, compile=False)
     spec = InputSpec(height=int(model.inputs[0].shape[1]), width=int(model.inputs[0].shape[2]))
-    frames = dataset.build(dataset.seeds("calibration", calibration_frames), spec)
+    trained = json.loads((keras_path.parent / "training.json").read_text()).get("config", {}) \
+        if (keras_path.parent / "training.json").exists() else {}
+    # calibrate and set the threshold on frames that look like the ones it was trained on
+    look = trained.get("look", "v1")
+    real_dir = trained.get("real_dir")
+    frames = dataset.build(dataset.seeds("calibration", calibration_frames), spec,
+                           look=dataset.LookSpec.for_split(look, "calibration", real_dir))
     photos, _ = photo_data.build(
-        dataset.seeds("calibration", calibration_photos, offset=PHOTO_CALIBRATION_OFFSET), spec)
+        dataset.seeds("calibration", calibration_photos, offset=PHOTO_CALIBRATION_OFFSET), spec,
+        look=dataset.LookSpec.for_split(look, "calibration", real_dir))
     rep = np.concatenate([frames.x, photos.x])
     tflite = to_int8(model, rep)
     outputs = output_shapes(model)
@@ -81,7 +88,8 @@ def build_bundle(
     staging = Path(tempfile.mkdtemp(prefix="cathnet-bundle-"))
     (staging / INT8_FILE).write_bytes(tflite)
     backend = TFLiteBackend("litert", staging / INT8_FILE, outputs, num_threads=2)
-    val = dataset.build(dataset.seeds("validation", validation_frames), spec)
+    val = dataset.build(dataset.seeds("validation", validation_frames), spec,
+                        look=dataset.LookSpec.for_split(look, "validation", real_dir))
     scores = np.array([backend.run(x[None])["probability"].reshape(-1)[0] for x in val.x])
     backend.close()
     labels = val.probability[:, 0]

@@ -52,3 +52,19 @@ def test_the_real_look_is_closer_to_real_frames_than_v1() -> None:
     looks = realism.report(REAL, n=16)["looks"]
     assert looks["real"]["mean_w1_over_real_std"] < 0.7 * looks["v1"]["mean_w1_over_real_std"]
     assert looks["real+backgrounds"]["mean_ks"] < looks["v1"]["mean_ks"]
+
+
+def test_cli_needs_the_real_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from cathnet_train.cli import main
+
+    assert main(["realism", "--real-dir", str(tmp_path / "absent")]) == 2
+    assert "realism needs the real frames" in capsys.readouterr().err
+
+
+@needs_real
+def test_cli_prints_the_table(capsys: pytest.CaptureFixture[str]) -> None:
+    from cathnet_train.cli import main
+
+    assert main(["realism", "--real-dir", str(REAL), "--n", "6"]) == 0
+    out = capsys.readouterr().out
+    assert "(synthetic)" in out and "real+backgrounds" in out and out.count("\n") >= 10

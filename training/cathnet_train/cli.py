@@ -17,6 +17,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--out", type=Path, default=Path("runs/cathnet"))
     t.add_argument("--train-size", type=int, default=10_000)
     t.add_argument("--seed", type=int, default=20261128)
+    t.add_argument("--look", default="v1", choices=("v1", "real"), help="the generator's look")
     p = sub.add_parser("photo-stage", help="curriculum stage 3 (photographed frames) from a saved stage-2 model")
     p.add_argument("--from", dest="source", type=Path, required=True, help="cathnet.keras written by train")
     p.add_argument("--out", type=Path, required=True)
@@ -27,6 +28,8 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--size", type=int, default=256, help="generated frame side in pixels")
     e.add_argument("--backend", default="auto")
     e.add_argument("--write-card", action="store_true", help="store the result in the card")
+    e.add_argument("--look", default="v1", choices=("v1", "real"), help="the generator's look")
+    e.add_argument("--real-dir", default="../shared/data/real-angiograms", help="real backgrounds (look real)")
     s = sub.add_parser("samples", help="write the SDK's sample images")
     s.add_argument("--out", type=Path, default=Path("sdk/cathnet/samples"))
     c = sub.add_parser("capture-eval", help="measure screen detection on simulated photos")
@@ -78,17 +81,19 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "evaluate":
         from cathnet_train.evaluate import evaluate, write_metrics
 
-        result = evaluate(args.model, args.n, args.split, size=args.size, backend=args.backend)
+        result = evaluate(args.model, args.n, args.split, size=args.size, backend=args.backend, look=args.look,
+                          real_dir=args.real_dir)
         print(json.dumps(result, indent=2))
         if args.write_card:
             from cathnet.bundle import default_bundle_path
 
-            write_metrics(args.model or default_bundle_path(), f"{args.split}_{args.size}px_int8", result)
+            key = f"{args.split}_{args.size}px_int8" + ("" if args.look == "v1" else f"_{args.look}")
+            write_metrics(args.model or default_bundle_path(), key, result)
         return 0
     from cathnet_train.train import TrainConfig, train
 
     if args.command == "train":
-        train(TrainConfig(train_size=args.train_size, seed=args.seed), args.out)
+        train(TrainConfig(train_size=args.train_size, seed=args.seed, look=args.look), args.out)
         return 0
     if args.command == "photo-stage":
         from cathnet_train.train import continue_with_photos

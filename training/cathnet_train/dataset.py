@@ -6,9 +6,11 @@ in training: every split draws its seeds from its own range.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
 import cv2
@@ -17,7 +19,7 @@ import numpy.typing as npt
 
 from cathnet.geometry import Letterbox
 from cathnet.preprocess import InputSpec, preprocess
-from cathnet_train.synth import Angiogram, generate
+from cathnet_train.synth import LOOK_REAL, LOOK_V1, Angiogram, Look, generate, with_backgrounds
 
 SEED_RANGES: dict[str, tuple[int, int]] = {
     "train": (0, 1_000_000),
@@ -112,23 +114,73 @@ def vessel_target(frame: Angiogram, spec: InputSpec) -> npt.NDArray[np.float32]:
     return cv2.resize(canvas, size, interpolation=cv2.INTER_AREA)[..., None]
 
 
-def _one(args: tuple[int, InputSpec]) -> Row:
-    seed, spec = args
-    frame = generate(seed, size=spec.height)
+@dataclass(frozen=True)
+class LookSpec:
+    """A generator look by name, small enough to send to worker processes.
+
+    ``"v1"`` is ``synth.LOOK_V1``. ``"real"`` is ``synth.LOOK_REAL``, which draws half
+    its backgrounds from the real frames of ``real_dir``'s ``part`` half when that folder
+    exists: ``testing`` for the held-out test split, ``training`` for every split that
+    shapes the model (train, calibration, validation).
+    """
+
+    name: str = "v1"
+    real_dir: str | None = None
+    part: str = "training"
+
+    def resolve(self) -> Look:
+        return _resolve(self)
+
+    @property
+    def uses_real_backgrounds(self) -> bool:
+        return self.name == "real" and self.real_dir is not None and Path(self.real_dir).is_dir()
+
+    def describe(self) -> str:
+        if self.name == "v1":
+            return "look v1"
+        if self.uses_real_backgrounds:
+            return f"look real (half the backgrounds from the real frames in {self.real_dir}/{self.part})"
+        return "look real (synthetic backgrounds only: no real frames found)"
+
+    @classmethod
+    def for_split(cls, name: str, split: str, real_dir: str | None = None) -> LookSpec:
+        return cls(name, real_dir, "testing" if split == "test" else "training")
+
+
+@functools.lru_cache(maxsize=8)
+def _resolve(look: LookSpec) -> Look:
+    if look.name == "v1":
+        return LOOK_V1
+    if look.name != "real":
+        raise ValueError(f"expected look 'v1' or 'real', got {look.name!r}")
+    if not look.uses_real_backgrounds:
+        return LOOK_REAL
+    from cathnet_train.realism import load_real, real_backgrounds
+
+    frames = [f for f in load_real(Path(str(look.real_dir))) if f.name.startswith(f"{look.part}/")]
+    return with_backgrounds(LOOK_REAL, real_backgrounds(frames))
+
+
+Job = tuple[int, InputSpec, LookSpec]
+
+
+def _one(job: Job) -> Row:
+    seed, spec, look = job
+    frame = generate(seed, size=spec.height, look=look.resolve())
     x, lesion_map = targets(frame, spec)
     return x, float(frame.stenosis), lesion_map, vessel_target(frame, spec)
 
 
-def map_seeds(one: Callable[[tuple[int, InputSpec]], T], seed_list: list[int], spec: InputSpec,
-              workers: int = 2, chunksize: int = 64) -> list[T]:
-    """``one((seed, spec))`` for each seed, in ``workers`` processes, in ``seed_list`` order."""
-    jobs = [(s, spec) for s in seed_list]
+def map_seeds(one: Callable[[Job], T], seed_list: list[int], spec: InputSpec,
+              workers: int = 2, chunksize: int = 64, look: LookSpec = LookSpec()) -> list[T]:
+    """``one((seed, spec, look))`` for each seed, in ``workers`` processes, in ``seed_list`` order."""
+    jobs = [(s, spec, look) for s in seed_list]
     if workers > 1:
         with ProcessPoolExecutor(workers) as pool:
             return list(pool.map(one, jobs, chunksize=chunksize))
     return [one(j) for j in jobs]
 
 
-def build(seed_list: list[int], spec: InputSpec, workers: int = 2) -> Batch:
+def build(seed_list: list[int], spec: InputSpec, workers: int = 2, look: LookSpec = LookSpec()) -> Batch:
     """Generates and preprocesses ``seed_list`` in parallel processes (deterministic order)."""
-    return Batch.from_rows(map_seeds(_one, seed_list, spec, workers))
+    return Batch.from_rows(map_seeds(_one, seed_list, spec, workers, look=look))

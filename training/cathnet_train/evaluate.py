@@ -26,16 +26,23 @@ def evaluate(
     split: str = "test",
     size: int = 256,
     backend: str = "auto",
+    look: str = "v1",
+    real_dir: str | None = "../shared/data/real-angiograms",
 ) -> dict[str, Any]:
     """AUC, accuracy, F1, lesion hit rate and %DS error on ``n`` frames of ``split``.
+
+    ``look`` is the generator's (``dataset.LookSpec``); on the test split the real look's
+    backgrounds come from the real frames' ``testing`` half, never the half training draws on.
 
     A positive frame's lesion is "hit" when the top reported lesion lies within 6 % of
     the image size of a significant true lesion. %DS error is measured on hits.
     """
     analyzer = Analyzer(bundle, backend=backend)
     labels, scores, hits, ds_err = [], [], [], []
+    look_spec = dataset.LookSpec.for_split(look, split, real_dir)
+    resolved = look_spec.resolve()
     for seed in dataset.seeds(split, n):
-        frame = generate(seed, size=size)
+        frame = generate(seed, size=size, look=resolved)
         findings = analyzer.predict(frame.image)
         labels.append(frame.stenosis)
         scores.append(findings.stenosis_probability)
@@ -53,7 +60,8 @@ def evaluate(
     lo, hi = dataset.SEED_RANGES[split][0], dataset.SEED_RANGES[split][0] + n
     report = binary_report(labels, scores, analyzer.bundle.threshold)
     result = {
-        "test_set": f"synthetic {split} split, seeds {lo}..{hi - 1} (never used in training), {size} px",
+        "test_set": f"synthetic {split} split, seeds {lo}..{hi - 1} (never used in training), {size} px, "
+                    f"{look_spec.describe()}",
         "n": n,
         "positives": int(sum(labels)),
         "backend": analyzer.backend,
@@ -62,7 +70,8 @@ def evaluate(
         **{k: round(v, 4) for k, v in report.items()},
         "lesion_hit_rate": round(float(np.mean(hits)), 4) if hits else None,
         "ds_mae_points": round(float(np.mean(ds_err)), 2) if ds_err else None,
-        "command": f"cathnet-train evaluate --n {n} --split {split} --size {size}",
+        "command": f"cathnet-train evaluate --n {n} --split {split} --size {size}"
+                   + ("" if look == "v1" else f" --look {look}"),
     }
     analyzer.close()
     return result

@@ -18,7 +18,7 @@ import numpy as np
 from cathnet import CaptureError
 from cathnet.capture import capture_angiogram
 from cathnet.preprocess import InputSpec, to_grey
-from cathnet_train.dataset import Batch, Row, map_seeds, targets, vessel_target
+from cathnet_train.dataset import Batch, Job, LookSpec, Row, map_seeds, targets, vessel_target
 from cathnet_train.photo_sim import simulate
 from cathnet_train.synth import Angiogram, generate
 
@@ -57,21 +57,21 @@ def through_photo(frame: Angiogram, seed: int, model_side: int) -> Angiogram | N
     return dataclasses.replace(frame, image=to_grey(captured.image), lesions=tuple(lesions), vessel_mask=mask)
 
 
-def _one(args: tuple[int, InputSpec]) -> Row | None:
-    seed, spec = args
-    seen = through_photo(generate(seed, size=512), seed, max(spec.width, spec.height))
+def _one(job: Job) -> Row | None:
+    seed, spec, look = job
+    seen = through_photo(generate(seed, size=512, look=look.resolve()), seed, max(spec.width, spec.height))
     if seen is None:
         return None
     x, lesion_map = targets(seen, spec)
     return x, float(seen.stenosis), lesion_map, vessel_target(seen, spec)
 
 
-def build(seed_list: list[int], spec: InputSpec, workers: int = 2) -> tuple[Batch, int]:
+def build(seed_list: list[int], spec: InputSpec, workers: int = 2, look: LookSpec = LookSpec()) -> tuple[Batch, int]:
     """Level-4 inputs and targets for ``seed_list`` (deterministic order).
 
     Returns:
         The batch of accepted photos and how many photos the capture path refused.
     """
-    rows = map_seeds(_one, seed_list, spec, workers, chunksize=16)
+    rows = map_seeds(_one, seed_list, spec, workers, chunksize=16, look=look)
     kept = [r for r in rows if r is not None]
     return Batch.from_rows(kept), len(rows) - len(kept)

@@ -60,6 +60,12 @@ class TrainConfig:
     seed: int = 20261128
     growth: int = 12
     workers: int = 2
+    look: str = "v1"  # the generator's look (dataset.LookSpec): "v1" or "real"
+    real_dir: str = "../shared/data/real-angiograms"  # real backgrounds for the "real" look, when present
+
+    def look_for(self, split: str) -> dataset.LookSpec:
+        """The look of ``split``'s frames (real backgrounds: the training half for "train")."""
+        return dataset.LookSpec.for_split(self.look, split, self.real_dir)
 
 
 _LOSSES = {"probability": "binary_crossentropy", "lesion_map": lesion_map_loss, "vessels": "binary_crossentropy"}
@@ -82,7 +88,8 @@ def photo_stage(
     """
     t0 = time.time()
     photos, refused = photo_data.build(
-        dataset.seeds("train", config.photo_size, offset=PHOTO_SEED_OFFSET), spec, config.workers
+        dataset.seeds("train", config.photo_size, offset=PHOTO_SEED_OFFSET), spec, config.workers,
+        config.look_for("train"),
     )
     t1 = time.time()
     n = len(photos.x)
@@ -110,8 +117,9 @@ def train(config: TrainConfig, out_dir: Path, spec: InputSpec | None = None) -> 
     out_dir.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(config.seed)
     t0 = time.time()
-    frames = dataset.build(dataset.seeds("train", config.train_size), spec, config.workers)
-    val = dataset.build(dataset.seeds("validation", config.validation_size), spec, config.workers)
+    frames = dataset.build(dataset.seeds("train", config.train_size), spec, config.workers, config.look_for("train"))
+    val = dataset.build(dataset.seeds("validation", config.validation_size), spec, config.workers,
+                        config.look_for("validation"))
     segments = cut_segments(frames, config.seed)
     t_data = time.time() - t0
     print(f"{config.train_size} frames, {len(segments.x)} segments "
@@ -145,7 +153,7 @@ def train(config: TrainConfig, out_dir: Path, spec: InputSpec | None = None) -> 
             stage3_summary,
         ],
         "data": {
-            "generator": "cathnet_train.synth.generate (synthetic)",
+            "generator": f"cathnet_train.synth.generate (synthetic), {config.look_for('train').describe()}",
             "train_seeds": [dataset.SEED_RANGES["train"][0], config.train_size],
             "validation_seeds": [dataset.SEED_RANGES["validation"][0], config.validation_size],
             "positive_fraction": round(float(frames.probability.mean()), 3),
@@ -177,8 +185,9 @@ def continue_with_photos(model_path: Path, out_dir: Path, config: TrainConfig | 
     out_dir.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(config.seed + 3)
     model = keras.models.load_model(model_path, compile=False)
-    digital = dataset.build(dataset.seeds("train", config.photo_size), spec, config.workers)
-    val = dataset.build(dataset.seeds("validation", config.validation_size), spec, config.workers)
+    digital = dataset.build(dataset.seeds("train", config.photo_size), spec, config.workers, config.look_for("train"))
+    val = dataset.build(dataset.seeds("validation", config.validation_size), spec, config.workers,
+                        config.look_for("validation"))
     history, stage = photo_stage(model, digital, config, spec)
     val_prob = model.predict(val.x, batch_size=64, verbose=0)["probability"][:, 0]
     earlier = model_path.parent / "training.json"
