@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from cathnet_train import dataset
-from cathnet_train.synth import MIN_GRADABLE_DIAMETER_PX, SIGNIFICANT_DS, generate
+from cathnet_train.synth import LOOK_V1, MIN_GRADABLE_DIAMETER_PX, SIGNIFICANT_DS, generate
 
 
 def test_a_seed_determines_the_frame() -> None:
@@ -83,3 +83,33 @@ def test_the_real_look_draws_occlusions_collimators_and_is_deterministic() -> No
                 # the lumen is shut: at the lesion's centre no contrast is left
                 assert image[y, x] > 0.93 * background[y, x]
     assert occluded >= 1 and collimated >= 5
+
+
+@pytest.mark.parametrize("level", [1, 2])
+def test_curriculum_patches_carry_their_label_and_truth(level: int) -> None:
+    from cathnet_train.synth import LOOK_REAL, SEGMENT_SIDES, generate_level
+
+    side = SEGMENT_SIDES[level]
+    for seed in range(4_000_000, 4_000_012):
+        for look in (LOOK_V1, LOOK_REAL):
+            pos = generate_level(seed, level, positive=True, look=look)
+            neg = generate_level(seed, level, positive=False, look=look)
+            assert pos.stenosis and not neg.stenosis
+            assert pos.image.shape == (side, side) == neg.vessel_mask.shape
+            assert neg.vessel_mask.mean() > 255 * 0.02  # a vessel crosses the patch
+            if level == 1:
+                assert len(pos.lesions) == 1
+            for l in pos.lesions:
+                y, x = int(round(l.y)), int(round(l.x))
+                assert 0 <= x < side and 0 <= y < side
+                assert (pos.vessel_mask[max(y - 3, 0) : y + 4, max(x - 3, 0) : x + 4] > 0).any() or \
+                    l.diameter_stenosis_percent == 100.0
+    a, b = generate_level(4_000_001, level), generate_level(4_000_001, level)
+    assert np.array_equal(a.image, b.image) and a.lesions == b.lesions
+
+
+def test_a_patch_level_outside_1_and_2_is_refused() -> None:
+    from cathnet_train.synth import generate_level
+
+    with pytest.raises(ValueError, match="expected curriculum level 1 or 2"):
+        generate_level(1, 3)

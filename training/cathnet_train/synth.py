@@ -172,7 +172,7 @@ def _catheter(rng: np.random.Generator, tip: npt.NDArray[np.float64]) -> _Vessel
 
 
 def _add_stenosis(
-    rng: np.random.Generator, vessel: _Vessel, percent: float
+    rng: np.random.Generator, vessel: _Vessel, percent: float, extent: float = _BASE
 ) -> tuple[int, int, int, float] | None:
     """Narrow ``vessel`` in place; returns (centre index, first, last, reference radius)."""
     n = len(vessel.points)
@@ -181,7 +181,7 @@ def _add_stenosis(
     # Only inside the frame, clear of its border: a lesion off-screen cannot be labelled.
     margin = 12.0
     pts = vessel.points[ok]
-    ok = ok[np.all((pts >= margin) & (pts <= _BASE - margin), axis=1)]
+    ok = ok[np.all((pts >= margin) & (pts <= extent - margin), axis=1)]
     for b in vessel.branch_at:  # keep clear of branch origins: they mimic narrowings
         ok = ok[np.abs(ok - b) > 12]
     if ok.size == 0:
@@ -321,6 +321,99 @@ def _collimate(rng: np.random.Generator, transmitted: npt.NDArray[np.float32]) -
         transmitted *= 1.0 - rng.uniform(0.6, 0.9) * _soft(d, 0.004)
 
 
+def _plan(rng: np.random.Generator, positive: bool, look: Look) -> list[float]:
+    """The %DS of the lesions to draw: a significant one (maybe an occlusion) and maybe a
+    second of any grade for a positive frame; none or one or two mild ones otherwise."""
+    planned: list[float] = []
+    if positive:
+        planned.append(float(rng.uniform(50.0, 95.0)))
+        if look.occlusion and rng.random() < look.occlusion:
+            planned[0] = 100.0  # total occlusion
+        if rng.random() < 0.25:
+            planned.append(float(rng.uniform(20.0, 90.0)))
+    elif rng.random() < 0.6:
+        planned.extend(float(rng.uniform(10.0, 40.0)) for _ in range(int(rng.integers(1, 3))))
+    return planned
+
+
+def _place(rng: np.random.Generator, trees: list[list[_Vessel]], planned: list[float], scale: float,
+           extent: float = _BASE) -> list[LesionTruth]:
+    """Narrows random gradable vessels by ``planned``; the truth in output pixels."""
+    candidates = [v for tree in trees for v in tree if np.any(2 * v.radius >= MIN_GRADABLE_DIAMETER_PX)]
+    lesions: list[LesionTruth] = []
+    for percent in planned:
+        rng.shuffle(candidates)
+        for v in candidates:
+            placed = _add_stenosis(rng, v, percent, extent)
+            if placed is None:
+                continue
+            c, i0, i1, r_ref = placed
+            seg = v.points[i0 : i1 + 1] * scale
+            pad = r_ref * scale
+            box = (
+                float(seg[:, 0].min() - pad),
+                float(seg[:, 1].min() - pad),
+                float(seg[:, 0].max() + pad),
+                float(seg[:, 1].max() + pad),
+            )
+            x, y = v.points[c] * scale
+            lesions.append(LesionTruth(float(x), float(y), box, percent, 2.0 * r_ref * scale))
+            if percent >= 100.0:
+                _occlude(trees, v, c)
+            break
+    return lesions
+
+
+def _draw_background(rng: np.random.Generator, size: int, look: Look) -> tuple[npt.NDArray[np.float32], bool]:
+    """The look's background at ``size`` and whether it is a real frame's."""
+    if look.name == "v1":
+        return _background(rng, size), False
+    if look.backgrounds and rng.random() < look.real_background:
+        return _real_background(rng, size, look.backgrounds), True
+    return _anatomy(rng, size), False
+
+
+def _render(rng: np.random.Generator, trees: list[list[_Vessel]], others: list[_Vessel], size: int, scale: float,
+            look: Look, background: npt.NDArray[np.float32] | None = None, real: bool = False,
+            ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
+    """X-ray transmission through ``trees`` and ``others`` (the catheter: dense, not in
+    the mask) over the look's background (or ``background``, ``real`` when it is a real
+    frame's); the image and vessel mask."""
+    hi = size * _SUPERSAMPLE
+    chord = np.zeros((hi, hi), np.float32)
+    mu = rng.uniform(*look.contrast)
+    if look.washout and rng.random() < look.washout:
+        mu *= rng.uniform(0.5, 0.75)
+    vessel_chord = np.zeros((hi, hi), np.float32)  # what the mask is drawn from
+    for tree in trees:
+        filled = [v for v in tree if v.mu_scale == 1.0]
+        vessel_chord += _chord_map(filled, scale * _SUPERSAMPLE, (hi, hi))
+        for v in tree:  # faint filling past an occlusion
+            if v.mu_scale != 1.0:
+                faint = _chord_map([v], scale * _SUPERSAMPLE, (hi, hi))
+                vessel_chord += faint
+                chord += (v.mu_scale - 1.0) * faint
+    chord += vessel_chord
+    for other in others:
+        chord += other.mu_scale * _chord_map([other], scale * _SUPERSAMPLE, (hi, hi))
+    chord = cv2.resize(chord, (size, size), interpolation=cv2.INTER_AREA)
+
+    if background is None:
+        background, real = _draw_background(rng, size, look)
+    transmitted = background * np.exp(-mu * chord / scale)
+    if look.collimator and rng.random() < look.collimator:
+        _collimate(rng, transmitted)
+    transmitted = cv2.GaussianBlur(transmitted, (0, 0), rng.uniform(0.4, 1.0) * scale)
+    noise_sigma = rng.uniform(*look.noise) * (0.5 if real else 1.0)  # a real background has its own noise
+    transmitted += rng.normal(0.0, noise_sigma, transmitted.shape).astype(np.float32) * np.sqrt(
+        np.clip(transmitted, 0.05, 1.0)
+    )
+    image = np.clip(transmitted * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    small_chord = cv2.resize(vessel_chord, (size, size), interpolation=cv2.INTER_AREA)
+    mask = np.where(small_chord > 0.5, 255, 0).astype(np.uint8)
+    return image, mask
+
+
 def generate(
     seed: int,
     size: int = 256,
@@ -345,78 +438,90 @@ def generate(
     trees = [_grow_tree(rng) for _ in range(int(rng.integers(1, 3)))]
     vessels = [v for tree in trees for v in tree]
 
-    candidates = [v for v in vessels if np.any(2 * v.radius >= MIN_GRADABLE_DIAMETER_PX)]
-    planned: list[float] = []
-    if positive:
-        planned.append(float(rng.uniform(50.0, 95.0)))
-        if look.occlusion and rng.random() < look.occlusion:
-            planned[0] = 100.0  # total occlusion
-        if rng.random() < 0.25:
-            planned.append(float(rng.uniform(20.0, 90.0)))
-    elif rng.random() < 0.6:
-        planned.extend(float(rng.uniform(10.0, 40.0)) for _ in range(int(rng.integers(1, 3))))
-
-    scale = size / _BASE
-    lesions: list[LesionTruth] = []
-    for percent in planned:
-        rng.shuffle(candidates)
-        for v in candidates:
-            placed = _add_stenosis(rng, v, percent)
-            if placed is None:
-                continue
-            c, i0, i1, r_ref = placed
-            seg = v.points[i0 : i1 + 1] * scale
-            pad = r_ref * scale
-            box = (
-                float(seg[:, 0].min() - pad),
-                float(seg[:, 1].min() - pad),
-                float(seg[:, 0].max() + pad),
-                float(seg[:, 1].max() + pad),
-            )
-            x, y = v.points[c] * scale
-            lesions.append(LesionTruth(float(x), float(y), box, percent, 2.0 * r_ref * scale))
-            if percent >= 100.0:
-                _occlude(trees, v, c)
-            break
+    planned = _plan(rng, positive, look)
+    lesions = _place(rng, trees, planned, size / _BASE)
     if positive and not any(l.diameter_stenosis_percent >= SIGNIFICANT_DS for l in lesions):
         # Rare: no vessel was wide enough. Draw again with a derived seed.
         return generate(seed + 7_919_000_003, size, positive, look)
 
     catheter = _catheter(rng, vessels[0].points[0])
-    hi = size * _SUPERSAMPLE
-    chord = np.zeros((hi, hi), np.float32)
-    mu = rng.uniform(*look.contrast)
-    if look.washout and rng.random() < look.washout:
-        mu *= rng.uniform(0.5, 0.75)
-    vessel_chord = np.zeros((hi, hi), np.float32)  # what the mask is drawn from
-    for tree in trees:
-        filled = [v for v in tree if v.mu_scale == 1.0]
-        vessel_chord += _chord_map(filled, scale * _SUPERSAMPLE, (hi, hi))
-        for v in tree:  # faint filling past an occlusion
-            if v.mu_scale != 1.0:
-                faint = _chord_map([v], scale * _SUPERSAMPLE, (hi, hi))
-                vessel_chord += faint
-                chord += (v.mu_scale - 1.0) * faint
-    chord += vessel_chord + catheter.mu_scale * _chord_map([catheter], scale * _SUPERSAMPLE, (hi, hi))
-    chord = cv2.resize(chord, (size, size), interpolation=cv2.INTER_AREA)
+    image, mask = _render(rng, trees, [catheter], size, size / _BASE, look)
+    stenosis = any(l.diameter_stenosis_percent >= SIGNIFICANT_DS for l in lesions)
+    return Angiogram(image, tuple(lesions), stenosis, mask, seed)
 
-    real = False
-    if look.name == "v1":
-        background = _background(rng, size)
-    elif look.backgrounds and rng.random() < look.real_background:
-        background, real = _real_background(rng, size, look.backgrounds), True
-    else:
-        background = _anatomy(rng, size)
-    transmitted = background * np.exp(-mu * chord / scale)
-    if look.collimator and rng.random() < look.collimator:
-        _collimate(rng, transmitted)
-    transmitted = cv2.GaussianBlur(transmitted, (0, 0), rng.uniform(0.4, 1.0) * scale)
-    noise_sigma = rng.uniform(*look.noise) * (0.5 if real else 1.0)  # a real background has its own noise
-    transmitted += rng.normal(0.0, noise_sigma, transmitted.shape).astype(np.float32) * np.sqrt(
-        np.clip(transmitted, 0.05, 1.0)
-    )
-    image = np.clip(transmitted * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    small_chord = cv2.resize(vessel_chord, (size, size), interpolation=cv2.INTER_AREA)
-    mask = np.where(small_chord > 0.5, 255, 0).astype(np.uint8)
+
+# Curriculum levels 1 and 2 are patches at the model's scale (1 output px = 1 px of a
+# 256 px frame), rendered like whole frames (level 3) over a crop of a whole background.
+SEGMENT_SIDES = {1: 64, 2: 128}
+
+
+def _straight_segment(rng: np.random.Generator, side: int) -> list[_Vessel]:
+    """Level 1: one short, straight, gently tapering vessel across the patch."""
+    heading = rng.uniform(0.0, 2.0 * np.pi)
+    centre = side / 2.0 + rng.uniform(-0.1, 0.1, 2) * side
+    d = np.array([np.cos(heading), np.sin(heading)])
+    t = np.arange(-0.9 * side, 0.9 * side + 1.0)
+    points = centre + t[:, None] * d
+    keep = np.all((points >= -6.0) & (points <= side + 6.0), axis=1)
+    r0 = rng.uniform(2.0, 4.6)
+    return [_Vessel(points[keep], np.linspace(r0, r0 * rng.uniform(0.85, 1.0), int(keep.sum())), depth=0)]
+
+
+def _curved_segment(rng: np.random.Generator, side: int) -> list[_Vessel]:
+    """Level 2: a longer curved vessel entering from one edge, with one or two branches."""
+    edge = int(rng.integers(4))
+    u = rng.uniform(0.2, 0.8) * side
+    start, heading = {0: ((u, 0.0), np.pi / 2), 1: ((side, u), np.pi), 2: ((u, side), -np.pi / 2),
+                      3: ((0.0, u), 0.0)}[edge]
+    for _ in range(8):  # a trunk that curls straight out again is drawn anew
+        trunk_pts = _random_centreline(rng, np.array(start, float), heading + rng.normal(0.0, 0.3), int(2.2 * side))
+        inside = np.all((trunk_pts >= -10.0) & (trunk_pts <= side + 10.0), axis=1)
+        bad = np.flatnonzero(~inside[5:])
+        trunk_pts = trunk_pts[: 5 + int(bad[0])] if bad.size else trunk_pts
+        if len(trunk_pts) >= 0.8 * side:
+            break
+    r0 = rng.uniform(2.5, 4.6)
+    trunk_r = np.linspace(r0, r0 * rng.uniform(0.6, 0.85), len(trunk_pts))
+    trunk = _Vessel(trunk_pts, trunk_r, depth=0)
+    vessels = [trunk]
+    for _ in range(int(rng.integers(1, 3))):
+        if len(trunk_pts) < 50:
+            break
+        i = int(rng.integers(20, len(trunk_pts) - 15))
+        tangent = trunk_pts[i + 1] - trunk_pts[i - 1]
+        angle = np.arctan2(tangent[1], tangent[0]) + rng.choice([-1.0, 1.0]) * rng.uniform(0.5, 1.2)
+        origin = trunk_pts[i] + np.array([np.cos(angle), np.sin(angle)]) * trunk_r[i] * 0.6
+        pts = _random_centreline(rng, origin, angle, int(rng.uniform(0.4, 0.9) * side))
+        if len(pts) < 25:
+            continue
+        rb = trunk_r[i] * rng.uniform(0.5, 0.85)
+        vessels.append(_Vessel(pts, np.linspace(rb, rb * rng.uniform(0.6, 0.9), len(pts)), 1))
+        trunk.branch_at.append(i)
+    return vessels
+
+
+def generate_level(seed: int, level: int, positive: bool | None = None, look: Look = LOOK_V1) -> Angiogram:
+    """A curriculum patch: level 1, a short straight segment (64 px), narrowed or not;
+    level 2, a longer curved segment with branches (128 px). Whole trees are level 3
+    (``generate``); level 4 is level 3 through a photographed monitor (``photos``).
+
+    Lesions are planned as for whole frames (one significant lesion, maybe an occlusion,
+    for a positive patch; level 1 draws only the first), with the same truth.
+    """
+    if level not in SEGMENT_SIDES:
+        raise ValueError(f"expected curriculum level 1 or 2 for a patch, got {level}")
+    side = SEGMENT_SIDES[level]
+    rng = np.random.default_rng(seed)
+    if positive is None:
+        positive = bool(rng.random() < 0.5)
+    trees = [_straight_segment(rng, side) if level == 1 else _curved_segment(rng, side)]
+    planned = _plan(rng, positive, look)
+    lesions = _place(rng, trees, planned[:1] if level == 1 else planned, 1.0, extent=side)
+    if positive and not any(l.diameter_stenosis_percent >= SIGNIFICANT_DS for l in lesions):
+        return generate_level(seed + 7_919_000_003, level, positive, look)
+    whole, real = _draw_background(rng, int(_BASE), look)
+    y0, x0 = (int(v) for v in rng.integers(0, int(_BASE) - side + 1, 2))
+    background = np.ascontiguousarray(whole[y0 : y0 + side, x0 : x0 + side])
+    image, mask = _render(rng, trees, [], side, 1.0, look, background, real)
     stenosis = any(l.diameter_stenosis_percent >= SIGNIFICANT_DS for l in lesions)
     return Angiogram(image, tuple(lesions), stenosis, mask, seed)
