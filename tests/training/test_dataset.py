@@ -35,3 +35,15 @@ def test_real_look_batches_are_deterministic_and_use_real_backgrounds() -> None:
     two = dataset.build(seeds, InputSpec(), workers=2, look=look)
     assert np.array_equal(one.x, two.x) and np.array_equal(one.lesion_map, two.lesion_map)
     assert not np.array_equal(one.x, dataset.build(seeds, InputSpec(), workers=1).x)
+
+
+@pytest.mark.parametrize("level", [1, 2])
+def test_level_patches_become_inputs_and_targets(level: int) -> None:
+    side = {1: 64, 2: 128}[level]
+    batch = dataset.build_level(list(range(4_000_000, 4_000_016)), level, workers=1)
+    assert batch.x.shape == (16, side, side, 1) and 0.0 <= batch.x.min() and batch.x.max() <= 1.0
+    assert batch.lesion_map.shape == (16, side // 8, side // 8, 3)
+    assert batch.vessels.shape == (16, side // 4, side // 4, 1)
+    positive = batch.probability[:, 0] == 1.0
+    assert 0 < positive.sum() < 16
+    assert (batch.lesion_map[positive, :, :, 0].max(axis=(1, 2)) > 0.5).all()  # the lesion is on the map

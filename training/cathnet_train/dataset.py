@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from cathnet.geometry import Letterbox
 from cathnet.preprocess import InputSpec, preprocess
-from cathnet_train.synth import LOOK_REAL, LOOK_V1, Angiogram, Look, generate, with_backgrounds
+from cathnet_train.synth import LOOK_REAL, LOOK_V1, SEGMENT_SIDES, Angiogram, Look, generate, generate_level, with_backgrounds
 
 SEED_RANGES: dict[str, tuple[int, int]] = {
     "train": (0, 1_000_000),
@@ -184,3 +184,20 @@ def map_seeds(one: Callable[[Job], T], seed_list: list[int], spec: InputSpec,
 def build(seed_list: list[int], spec: InputSpec, workers: int = 2, look: LookSpec = LookSpec()) -> Batch:
     """Generates and preprocesses ``seed_list`` in parallel processes (deterministic order)."""
     return Batch.from_rows(map_seeds(_one, seed_list, spec, workers, look=look))
+
+
+def _one_patch(job: Job) -> Row:
+    seed, spec, look = job
+    level = {side: lvl for lvl, side in SEGMENT_SIDES.items()}[spec.height]
+    patch = generate_level(seed, level, look=look.resolve())
+    x, lesion_map = targets(patch, spec)
+    return x, float(patch.stenosis), lesion_map, vessel_target(patch, spec)
+
+
+def build_level(seed_list: list[int], level: int, workers: int = 2, look: LookSpec = LookSpec()) -> Batch:
+    """Curriculum level 1 or 2 patches (``synth.generate_level``) as model inputs and targets,
+    each normalised on its own like a frame (deterministic order)."""
+    if level not in SEGMENT_SIDES:
+        raise ValueError(f"expected curriculum level 1 or 2 for patches, got {level}")
+    side = SEGMENT_SIDES[level]
+    return Batch.from_rows(map_seeds(_one_patch, seed_list, InputSpec(height=side, width=side), workers, look=look))
