@@ -44,6 +44,11 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--real-dir", type=Path, default=Path("../shared/data/real-angiograms"))
     r.add_argument("--n", type=int, default=80, help="generated frames per look")
     r.add_argument("--json", action="store_true")
+    m = sub.add_parser("compare", help="curriculum against direct training, same budget, several seeds")
+    m.add_argument("--steps", type=int, default=500, help="optimizer steps per arm (the budget)")
+    m.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    m.add_argument("--look", default="real", choices=("v1", "real"))
+    m.add_argument("--out", type=Path, default=Path("training/RESULTS.md"))
     a = sub.add_parser("all", help="train, build the bundle, evaluate and write it to the card")
     a.add_argument("--work", type=Path, default=Path("runs/cathnet"))
     a.add_argument("--bundle", type=Path, default=REPO_BUNDLE)
@@ -68,6 +73,15 @@ def _run(args: argparse.Namespace) -> int:
 
         for path in write_samples(args.out):
             print(path)
+        return 0
+    if args.command == "compare":
+        from cathnet_train.compare import CompareConfig, compare, write_results
+
+        config = CompareConfig(seeds=tuple(args.seeds), steps=args.steps, look=args.look)
+        result = compare(config)
+        command = f"cathnet-train compare --steps {args.steps} --seeds {' '.join(map(str, args.seeds))} --look {args.look}"
+        write_results(result, command, args.out)
+        print(json.dumps(result["summary"], indent=2))
         return 0
     if args.command == "realism":
         return _realism(args)
