@@ -144,20 +144,28 @@ def _grow_tree(rng: np.random.Generator) -> list[_Vessel]:
     for _ in range(n_branches):
         if len(trunk_pts) < 60:
             break
-        i = int(rng.integers(25, len(trunk_pts) - 20))
-        tangent = trunk_pts[min(i + 1, len(trunk_pts) - 1)] - trunk_pts[i - 1]
-        side = rng.choice([-1.0, 1.0])
-        angle = np.arctan2(tangent[1], tangent[0]) + side * rng.uniform(0.5, 1.2)
-        normal = np.array([np.cos(angle), np.sin(angle)])
-        origin = trunk_pts[i] + normal * trunk_r[i] * 0.6
-        pts = _random_centreline(rng, origin, angle, int(rng.uniform(60, 180)))
-        pts = pts[: _inside(pts)]
-        if len(pts) < 30:
-            continue
-        rb = trunk_r[i] * rng.uniform(0.5, 0.85)
-        vessels.append(_Vessel(pts, np.linspace(rb, rb * rng.uniform(0.5, 0.8), len(pts)), 1))
-        trunk.branch_at.append(i)
+        branch = _sprout(rng, trunk, int(rng.integers(25, len(trunk_pts) - 20)), (60, 180), 30, (0.5, 0.8), clip=True)
+        if branch is not None:
+            vessels.append(branch)
     return vessels
+
+
+def _sprout(rng: np.random.Generator, trunk: _Vessel, i: int, length: tuple[float, float], shortest: int,
+            taper: tuple[float, float], clip: bool = False) -> _Vessel | None:
+    """A side branch leaving ``trunk`` at point ``i`` (recorded in ``trunk.branch_at``), or
+    None when it is shorter than ``shortest`` points (after ``clip``ping it to the frame)."""
+    tangent = trunk.points[min(i + 1, len(trunk.points) - 1)] - trunk.points[i - 1]
+    side = rng.choice([-1.0, 1.0])
+    angle = np.arctan2(tangent[1], tangent[0]) + side * rng.uniform(0.5, 1.2)
+    origin = trunk.points[i] + np.array([np.cos(angle), np.sin(angle)]) * trunk.radius[i] * 0.6
+    pts = _random_centreline(rng, origin, angle, int(rng.uniform(*length)))
+    if clip:
+        pts = pts[: _inside(pts)]
+    if len(pts) < shortest:
+        return None
+    rb = trunk.radius[i] * rng.uniform(0.5, 0.85)
+    trunk.branch_at.append(i)
+    return _Vessel(pts, np.linspace(rb, rb * rng.uniform(*taper), len(pts)), 1)
 
 
 def _catheter(rng: np.random.Generator, tip: npt.NDArray[np.float64]) -> _Vessel:
@@ -487,16 +495,10 @@ def _curved_segment(rng: np.random.Generator, side: int) -> list[_Vessel]:
     for _ in range(int(rng.integers(1, 3))):
         if len(trunk_pts) < 50:
             break
-        i = int(rng.integers(20, len(trunk_pts) - 15))
-        tangent = trunk_pts[i + 1] - trunk_pts[i - 1]
-        angle = np.arctan2(tangent[1], tangent[0]) + rng.choice([-1.0, 1.0]) * rng.uniform(0.5, 1.2)
-        origin = trunk_pts[i] + np.array([np.cos(angle), np.sin(angle)]) * trunk_r[i] * 0.6
-        pts = _random_centreline(rng, origin, angle, int(rng.uniform(0.4, 0.9) * side))
-        if len(pts) < 25:
-            continue
-        rb = trunk_r[i] * rng.uniform(0.5, 0.85)
-        vessels.append(_Vessel(pts, np.linspace(rb, rb * rng.uniform(0.6, 0.9), len(pts)), 1))
-        trunk.branch_at.append(i)
+        branch = _sprout(rng, trunk, int(rng.integers(20, len(trunk_pts) - 15)), (0.4 * side, 0.9 * side), 25,
+                         (0.6, 0.9))
+        if branch is not None:
+            vessels.append(branch)
     return vessels
 
 
