@@ -50,6 +50,16 @@ def output_shapes(model: keras.Model) -> dict[str, list[int]]:
     return {name: [int(d) for d in t.shape[1:]] for name, t in zip(model.output_names, model.outputs)}
 
 
+def _training_summary(keras_path: Path) -> dict[str, Any]:
+    """What trained ``keras_path``: ``training.json`` beside it (a training run), else the
+    card's ``training`` section (a bundle's ``reference.keras`` being rebuilt), else {}."""
+    for path, key in ((keras_path.parent / "training.json", None), (keras_path.parent / "model.json", "training")):
+        if path.exists():
+            data = json.loads(path.read_text())
+            return dict(data.get(key, {}) if key else data)
+    return {}
+
+
 def build_bundle(
     keras_path: Path,
     out_dir: Path,
@@ -71,11 +81,10 @@ def build_bundle(
     """
     model = keras.models.load_model(keras_path, compile=False)
     spec = InputSpec(height=int(model.inputs[0].shape[1]), width=int(model.inputs[0].shape[2]))
-    trained = json.loads((keras_path.parent / "training.json").read_text()).get("config", {}) \
-        if (keras_path.parent / "training.json").exists() else {}
+    training = _training_summary(keras_path)
     # calibrate and set the threshold on frames that look like the ones it was trained on
-    look = trained.get("look", "v1")
-    real_dir = trained.get("real_dir")
+    look = training.get("config", {}).get("look", "v1")
+    real_dir = training.get("config", {}).get("real_dir")
     frames = dataset.build(dataset.seeds("calibration", calibration_frames), spec,
                            look=dataset.LookSpec.for_split(look, "calibration", real_dir))
     photos, _ = photo_data.build(
@@ -95,8 +104,6 @@ def build_bundle(
     labels = val.probability[:, 0]
     threshold = youden_threshold(labels, scores)
 
-    training_json = keras_path.parent / "training.json"
-    training = json.loads(training_json.read_text()) if training_json.exists() else {}
     created = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     card: dict[str, Any] = {
         "format": BUNDLE_FORMAT,

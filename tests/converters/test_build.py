@@ -82,3 +82,14 @@ def test_core_ml_packages_carry_the_card(tmp_path: Path) -> None:
     weights.write_bytes(bytes(data))
     with pytest.raises(cathnet.ModelIntegrityError):
         cathnet.ModelBundle.load(tmp_path / "bundle")
+
+
+def test_a_rebuild_from_a_bundle_keeps_what_trained_it(tmp_path: Path) -> None:
+    from cathnet_convert.build import _training_summary
+
+    shipped = Path(__file__).resolve().parents[2] / "sdk" / "cathnet" / "models" / "cathnet-stenosis"
+    summary = _training_summary(shipped / "reference.keras")
+    assert summary["config"]["train_size"] > 0 and summary["curriculum"]  # from the card
+    (tmp_path / "training.json").write_text('{"config": {"look": "real"}}')
+    assert _training_summary(tmp_path / "cathnet.keras") == {"config": {"look": "real"}}
+    assert _training_summary(tmp_path / "elsewhere" / "cathnet.keras") == {}
