@@ -158,7 +158,7 @@ def compare(config: CompareConfig) -> dict[str, Any]:
             "level3_test": f"{len(data.test3.x)} frames, test seeds {dataset.SEED_RANGES['test'][0]}+",
             "level4_test": f"{len(data.test4.x)} photos through the capture path ({data.refused4} of {config.test4} "
                            f"refused by its gates), test seeds {dataset.SEED_RANGES['test'][0] + TEST_PHOTO_OFFSET}+",
-            "validation": f"{len(data.validation.x)} frames (threshold)",
+            "validation": f"{len(data.validation.x)} frames, validation seeds {dataset.SEED_RANGES['validation'][0]}+",
             "look": dataset.LookSpec.for_split(config.look, "test", config.real_dir).describe(),
             "seconds": round(data_seconds, 1),
         },
@@ -173,8 +173,8 @@ def to_markdown(result: dict[str, Any], command: str) -> str:
     lines = [
         "# Does the curriculum help? (synthetic data)",
         "",
-        f"Produced by `{command}` on this repository's 2-core CPU machine. Every figure is on synthetic",
-        "frames from our generator, not on real angiograms.",
+        f"Produced by `{command}` on this repository's 2-core CPU machine.",
+        "Every figure is on synthetic frames from our generator, not on real angiograms.",
         "",
         f"- Budget: {c['steps']} optimizer steps of 32 per arm, one Adam optimizer with one cosine schedule "
         f"(from {c['learning_rate']}); the curriculum splits them {c['shares']} over levels 1-4.",
@@ -182,7 +182,7 @@ def to_markdown(result: dict[str, Any], command: str) -> str:
         f"frames, {c['level4']} level-4 photos (the direct arm uses the level-3 frames only).",
         f"- Test sets: level 3, {result['data']['level3_test']}; level 4, {result['data']['level4_test']}. "
         f"Generator: {result['data']['look']}.",
-        f"- Threshold: Youden's J on {result['data']['validation']} of validation seeds.",
+        f"- Threshold: Youden's J on {result['data']['validation']}.",
         "",
         "| arm | seed | L3 AUC | L3 accuracy | L3 F1 | L4 AUC | L4 accuracy | L4 F1 | training s |",
         "|---|---|---|---|---|---|---|---|---|",
