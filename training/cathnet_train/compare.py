@@ -30,13 +30,12 @@ import numpy as np
 from cathnet.preprocess import InputSpec
 from cathnet_train import dataset
 from cathnet_train import photos as photo_data
-from cathnet_train.losses import lesion_map_loss
+from cathnet_train.losses import compile_for_training
 from cathnet_train.metrics import binary_report, roc_auc, youden_threshold
 from cathnet_train.model import build_model
 
 ARMS = ("curriculum", "direct")
 TEST_PHOTO_OFFSET = 50_000  # level-4 test photos: test seeds past the level-3 test frames
-_LOSSES = {"probability": "binary_crossentropy", "lesion_map": lesion_map_loss, "vessels": "binary_crossentropy"}
 
 
 @dataclass(frozen=True)
@@ -111,7 +110,7 @@ def train_arm(arm: str, seed: int, data: _Data, config: CompareConfig) -> tuple[
     rng = np.random.default_rng(seed)
     model = build_model(None, config.growth, vessel_head=True)
     schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, config.steps, alpha=0.05)
-    model.compile(optimizer=keras.optimizers.Adam(schedule), loss={n: _LOSSES[n] for n in model.output_names})
+    compile_for_training(model, schedule)
     t0 = time.time()
     plan = list(zip((1, 2, 3, 4), config.stage_steps())) if arm == "curriculum" else [(3, config.steps)]
     for level, steps in plan:

@@ -23,3 +23,15 @@ def lesion_map_loss(y_true: keras.KerasTensor, y_pred: keras.KerasTensor) -> ker
     heat_loss = ops.mean(bce * (1.0 + POSITIVE_WEIGHT * heat_t))
     ds_loss = ops.sum(mask * ops.square(ds_p - ds_t)) / (ops.sum(mask) + 1.0)
     return heat_loss + 10.0 * ds_loss
+
+
+# The loss of each output a model may have (the shipped model has no vessel head).
+LOSSES = {"probability": "binary_crossentropy", "lesion_map": lesion_map_loss, "vessels": "binary_crossentropy"}
+
+
+def compile_for_training(
+    model: keras.Model, learning_rate: float | keras.optimizers.schedules.LearningRateSchedule
+) -> None:
+    """Adam on the losses of the outputs ``model`` has."""
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
+                  loss={name: LOSSES[name] for name in model.output_names})

@@ -23,7 +23,7 @@ import numpy as np
 from cathnet.preprocess import InputSpec
 from cathnet_train import dataset
 from cathnet_train import photos as photo_data
-from cathnet_train.losses import lesion_map_loss
+from cathnet_train.losses import compile_for_training
 from cathnet_train.metrics import roc_auc
 from cathnet_train.model import build_model, deployable
 from cathnet_train.segments import cut_segments
@@ -68,14 +68,7 @@ class TrainConfig:
         return dataset.LookSpec.for_split(self.look, split, self.real_dir)
 
 
-_LOSSES = {"probability": "binary_crossentropy", "lesion_map": lesion_map_loss, "vessels": "binary_crossentropy"}
 PHOTO_SEED_OFFSET = 500_000  # level-4 photos draw their frames from here in the train split
-
-
-def _compile(model: keras.Model, learning_rate: float | keras.optimizers.schedules.LearningRateSchedule) -> None:
-    """Adam on the losses of the outputs ``model`` has (the shipped model has no vessel head)."""
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
-                  loss={name: _LOSSES[name] for name in model.output_names})
 
 
 def photo_stage(
@@ -97,7 +90,7 @@ def photo_stage(
     mixed = dataset.Batch(*(np.concatenate([a, b[:n]]) for a, b in zip(
         (photos.x, photos.probability, photos.lesion_map, photos.vessels),
         (digital.x, digital.probability, digital.lesion_map, digital.vessels))))
-    _compile(model, config.photo_learning_rate)
+    compile_for_training(model, config.photo_learning_rate)
     y = {k: v for k, v in mixed.targets().items() if k in model.output_names}
     history = model.fit(mixed.x, y, batch_size=config.batch_size, epochs=config.photo_epochs,
                         shuffle=True, callbacks=[_Progress()], verbose=2)
@@ -127,13 +120,13 @@ def train(config: TrainConfig, out_dir: Path, spec: InputSpec | None = None) -> 
 
     model = build_model(None, config.growth, vessel_head=True)
     steps = config.segment_epochs * int(np.ceil(len(segments.x) / config.batch_size))
-    _compile(model, keras.optimizers.schedules.CosineDecay(config.learning_rate, steps, alpha=0.05))
+    compile_for_training(model, keras.optimizers.schedules.CosineDecay(config.learning_rate, steps, alpha=0.05))
     t1 = time.time()
     stage1 = model.fit(segments.x, segments.targets(), batch_size=config.batch_size,
                        epochs=config.segment_epochs, shuffle=True, callbacks=[_Progress()], verbose=2)
     del segments
     t2 = time.time()
-    _compile(model, config.frame_learning_rate)
+    compile_for_training(model, config.frame_learning_rate)
     n = config.frame_size
     subset = dataset.Batch(frames.x[:n], frames.probability[:n], frames.lesion_map[:n], frames.vessels[:n])
     stage2 = model.fit(subset.x, subset.targets(), batch_size=config.batch_size,
