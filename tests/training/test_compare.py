@@ -9,14 +9,18 @@ pytest.importorskip("keras", reason="the comparison trains models: it needs the 
 from cathnet_train.compare import CompareConfig, compare, to_markdown  # noqa: E402
 
 
-def test_budget_is_split_over_the_levels_without_losing_a_step() -> None:
-    config = CompareConfig(steps=101)
-    assert sum(config.stage_steps()) == 101 and all(s > 0 for s in config.stage_steps())
+def test_budget_is_split_over_the_levels_by_compute() -> None:
+    config = CompareConfig(budget=101)
+    steps = config.stage_steps()
+    assert all(s > 0 for s in steps)
+    # patch steps cost their pixels: 64x64 = 1/16 and 128x128 = 1/4 of a 256x256 frame step
+    assert steps[0] == 16 * 30 and steps[1] == 4 * 20  # 30 and 20 of the 101 frame steps
+    assert steps[2] + steps[3] == 101 - 30 - 20
 
 
 @pytest.mark.slow
 def test_both_arms_train_with_every_seed_and_are_judged_on_both_test_sets(tmp_path: Path) -> None:
-    config = CompareConfig(seeds=(1,), look="v1", level1=64, level2=32, level3=32, level4=10, steps=4,
+    config = CompareConfig(seeds=(1,), look="v1", level1=64, level2=32, level3=32, level4=10, budget=4,
                            validation=16, test3=24, test4=10, growth=4)
     result = compare(config)
     assert [(r["arm"], r["seed"]) for r in result["runs"]] == [("curriculum", 1), ("direct", 1)]
@@ -24,5 +28,5 @@ def test_both_arms_train_with_every_seed_and_are_judged_on_both_test_sets(tmp_pa
         for test in ("level3", "level4"):
             assert 0.0 <= run[test]["auc"] <= 1.0 and 0.0 <= run[test]["f1"] <= 1.0
     assert set(result["summary"]) == {"curriculum", "direct"}
-    text = to_markdown(result, "cathnet-train compare --steps 8")
+    text = to_markdown(result, "cathnet-train compare --budget 4")
     assert "synthetic" in text and text.count("| curriculum |") == 1 and "mean ± sd" in text

@@ -45,25 +45,8 @@ def test_a_few_steps_reduce_the_loss() -> None:
     assert hist.history["loss"][-1] < hist.history["loss"][0]
 
 
-def test_segments_cut_exact_targets_and_deploy_keeps_weights() -> None:
+def test_deploy_keeps_the_trained_weights_and_drops_the_training_head() -> None:
     from cathnet_train.model import build_model, deployable
-    from cathnet_train.segments import SEGMENT, cut_segments
-
-    frames = dataset.build(dataset.seeds("train", 12), InputSpec(), workers=1)
-    segs = cut_segments(frames, seed=0)
-    assert segs.x.shape[1:] == (SEGMENT, SEGMENT, 1)
-    assert segs.lesion_map.shape[1:] == (8, 8, 3) and segs.vessels.shape[1:] == (16, 16, 1)
-    # Every significant lesion of every frame appears in at least one positive segment.
-    n_sig = sum((frames.lesion_map[i, ..., 0] > 0.99).any() for i in range(12))
-    assert segs.probability.sum() >= n_sig
-    # A segment's pixels and targets come from the same place of one frame.
-    j = int(np.argmax(segs.probability[:, 0]))
-    places = [(i, y, x) for i in range(12) for y in range(0, 256 - SEGMENT + 1, 8)
-              for x in range(0, 256 - SEGMENT + 1, 8)
-              if np.array_equal(frames.x[i, y : y + SEGMENT, x : x + SEGMENT], segs.x[j])]
-    assert places
-    i, y, x = places[0]
-    np.testing.assert_array_equal(frames.lesion_map[i, y // 8 : y // 8 + 8, x // 8 : x // 8 + 8], segs.lesion_map[j])
 
     trained = build_model(None, growth=4, vessel_head=True)
     product = deployable(trained, InputSpec(), growth=4)

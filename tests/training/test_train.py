@@ -13,12 +13,17 @@ keras = pytest.importorskip("keras", reason="training needs the 'train' extra (T
 def test_curriculum_runs_all_stages_and_saves_the_product_model(tmp_path: Path) -> None:
     from cathnet_train.train import TrainConfig, train
 
-    config = TrainConfig(train_size=48, validation_size=24, segment_epochs=1, frame_size=32, photo_size=12, growth=4)
+    config = TrainConfig(level1=64, level2=32, level3=32, level4=12, budget=6, validation_size=24, growth=4,
+                         look="v1")
     summary = train(config, tmp_path)
-    assert [s["stage"] for s in summary["curriculum"]] == [1, 2, 3]
-    assert "photographed frames (of 12 photos" in summary["curriculum"][2]["what"]
+    stages = summary["curriculum"]
+    assert [(s["stage"], s["level"]) for s in stages] == [(1, 1), (2, 2), (3, 3), (4, 4)]
+    # the budget is spent by compute: 2 of the 6 frame steps on 64x64 patches are 32 patch steps
+    assert [s["steps"] for s in stages] == [32, 4, 2, 1]
+    assert "64x64" in stages[0]["what"] and "photographed frames through the capture path" in stages[3]["what"]
+    assert all(np.isfinite(v) for s in stages for v in s["losses"].values())
     saved = json.loads((tmp_path / "training.json").read_text())
-    assert saved["config"]["train_size"] == 48
+    assert saved["config"]["budget"] == 6 and saved["data"]["train_seeds"]["4"][1] == 12
     model = keras.models.load_model(tmp_path / "cathnet.keras", compile=False)
     assert set(model.output_names) == {"probability", "lesion_map"}  # no training-only head
     out = model.predict(np.zeros((1, 256, 256, 1), np.float32), verbose=0)

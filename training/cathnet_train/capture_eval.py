@@ -15,28 +15,33 @@ import cv2
 import numpy as np
 
 from cathnet import Analyzer, CaptureError, Findings
+from cathnet.bundle import ModelBundle
 from cathnet.capture import find_screen
+from cathnet_train.dataset import LookSpec, trained_look
 from cathnet_train.metrics import paired_auc_difference_ci, roc_auc
 from cathnet_train.photo_sim import MonitorPhoto, simulate
-from cathnet_train.synth import SIGNIFICANT_DS, Angiogram, generate
+from cathnet_train.synth import SIGNIFICANT_DS, Angiogram, LesionTruth, generate
 
 PHOTO_TEST_SEEDS = 9_500_000  # tuning used seeds below 1_000_000
 
 _analyzers: dict[Path | None, Analyzer] = {}  # one per model in each worker process
 
 
-def _hit(photo: MonitorPhoto, angiogram: Angiogram, findings: Findings) -> bool:
-    """Top lesion within 6 % of the screen diagonal of a true >= 50 % lesion, in photo pixels."""
+def hit_lesion(photo: MonitorPhoto, angiogram: Angiogram, findings: Findings) -> LesionTruth | None:
+    """The true >= 50 % lesion within 6 % of the screen diagonal of the top lesion, in
+    photo pixels (the nearest one), or None."""
     top = findings.top_lesion
     if top is None:
-        return False
+        return None
     diag = float(np.linalg.norm(photo.corners[2] - photo.corners[0]))
+    best, best_d = None, 0.06 * diag
     for lesion in angiogram.lesions:
         if lesion.diameter_stenosis_percent >= SIGNIFICANT_DS:
             truth = cv2.perspectiveTransform(np.array([[[lesion.x, lesion.y]]]), photo.frame_to_photo)[0, 0]
-            if np.linalg.norm(truth - (top.x, top.y)) <= 0.06 * diag:
-                return True
-    return False
+            d = float(np.linalg.norm(truth - (top.x, top.y)))
+            if d <= best_d:
+                best, best_d = lesion, d
+    return best
 
 
 def _analyzer(model: Path | None) -> Analyzer:
@@ -45,14 +50,14 @@ def _analyzer(model: Path | None) -> Analyzer:
     return _analyzers[model]
 
 
-def _measure(job: tuple[int, Path | None, Path | None]) -> dict[str, Any]:
+def _measure(job: tuple[int, Path | None, Path | None, LookSpec]) -> dict[str, Any]:
     """One photo of a synthetic frame (``real`` None) or of a real one: its outcome as a record."""
-    seed, real, model = job
+    seed, real, model, look = job
     analyzer = _analyzer(model)
     if real is not None:
         frame, angiogram = cv2.imread(str(real), cv2.IMREAD_GRAYSCALE), None
     else:
-        angiogram = generate(seed, size=512)
+        angiogram = generate(seed, size=512, look=look.resolve())
         frame = angiogram.image
     photo = simulate(seed, frame)
     record: dict[str, Any] = {"blocked": None, "warnings": [], "found": False, "errors": []}
@@ -69,7 +74,7 @@ def _measure(job: tuple[int, Path | None, Path | None]) -> dict[str, Any]:
         record["digital"] = analyzer.predict(frame).stenosis_probability
         record["photo"] = findings.stenosis_probability if findings else None
         if angiogram.stenosis:
-            record["hit"] = findings is not None and _hit(photo, angiogram, findings)
+            record["hit"] = findings is not None and hit_lesion(photo, angiogram, findings) is not None
     result = find_screen(photo.image)
     if result:
         record["found"] = True
@@ -95,7 +100,7 @@ def _auc_gap(labels: list[bool], digital: list[float], photos: list[float]) -> d
 
 def evaluate_capture(
     n: int = 300, n_empty: int = 50, real_dir: Path | None = None, first_seed: int = PHOTO_TEST_SEEDS,
-    model: Path | None = None, workers: int = 2,
+    model: Path | None = None, workers: int = 2, look: str | None = None,
 ) -> dict[str, Any]:
     """Found rate, per-corner error (fraction of the screen diagonal), false finds, gates, AUCs.
 
@@ -104,9 +109,14 @@ def evaluate_capture(
     and a photo without a found screen both end in an error that asks for a retake
     (``capture.*``); neither gives a finding. The stricter reading, where a missed
     screen counts as a negative call, is reported beside it (``missed_screen_as_negative``).
+
+    Synthetic frames are drawn in ``look`` (by default the one the model was trained on),
+    with the held-out half of the real backgrounds.
     """
+    look = look or trained_look(ModelBundle.load(model).card)
+    spec = LookSpec.for_split(look, "test", str(real_dir) if real_dir else None)
     real = sorted(p for p in real_dir.glob("*/*.png") if not p.stem.endswith("_gt")) if real_dir else []
-    jobs = [(first_seed + k, real[k % len(real)] if real and k % 2 == 1 else None, model) for k in range(n)]
+    jobs = [(first_seed + k, real[k % len(real)] if real and k % 2 == 1 else None, model, spec) for k in range(n)]
     empty_seeds = [first_seed + n + k for k in range(n_empty)]
     if workers > 1:
         with ProcessPoolExecutor(workers) as pool:
@@ -136,7 +146,8 @@ def evaluate_capture(
                       [r["photo"] if r["photo"] is not None else 0.0 for r in labelled])
     return {
         "test_set": f"simulated photos, seeds {first_seed}..{first_seed + n + n_empty - 1}; "
-                    f"{real_used} show real frames, {n - real_used} synthetic; {n_empty} without a monitor",
+                    f"{real_used} show real frames, {n - real_used} synthetic ({spec.describe()}); "
+                    f"{n_empty} without a monitor",
         "blocked_by_gate": dict(sorted(blocked.items())),
         "warnings": dict(sorted(warned.items())),
         "found_rate": round(found / max(len(assessed), 1), 4),
@@ -158,5 +169,5 @@ def evaluate_capture(
         "lesion_hit_rate_through_photos": round(float(np.mean(hits)), 4) if hits else None,
         "command": f"cathnet-train capture-eval --n {n} --empty {n_empty}"
                    + ("" if first_seed == PHOTO_TEST_SEEDS else f" --first-seed {first_seed}")
-                   + ("" if model is None else f" --model {model}"),
+                   + ("" if model is None else f" --model {model}") + f" --look {look}",
     }

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 REPO_BUNDLE = Path("sdk/cathnet/models/cathnet-stenosis")
+BUNDLE_VERSION = "0.4.0"  # of the bundle ``all`` reproduces
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -15,12 +16,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     t = sub.add_parser("train", help="train the Keras model")
     t.add_argument("--out", type=Path, default=Path("runs/cathnet"))
-    t.add_argument("--train-size", type=int, default=10_000)
+    t.add_argument("--budget", type=int, default=1_000, help="frame steps of 32 over the four levels")
     t.add_argument("--seed", type=int, default=20261128)
-    t.add_argument("--look", default="v1", choices=("v1", "real"), help="the generator's look")
-    p = sub.add_parser("photo-stage", help="curriculum stage 3 (photographed frames) from a saved stage-2 model")
-    p.add_argument("--from", dest="source", type=Path, required=True, help="cathnet.keras written by train")
-    p.add_argument("--out", type=Path, required=True)
+    t.add_argument("--look", default="real", choices=("v1", "real"), help="the generator's look")
     e = sub.add_parser("evaluate", help="measure a bundle through the SDK on held-out frames")
     e.add_argument("--model", type=Path, default=None, help="bundle (default: the shipped one)")
     e.add_argument("--n", type=int, default=1000)
@@ -28,8 +26,10 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--size", type=int, default=256, help="generated frame side in pixels")
     e.add_argument("--backend", default="auto")
     e.add_argument("--write-card", action="store_true", help="store the result in the card")
-    e.add_argument("--look", default="v1", choices=("v1", "real"), help="the generator's look")
+    e.add_argument("--look", default=None, choices=("v1", "real"),
+                   help="the generator's look (default: the one the model was trained on)")
     e.add_argument("--real-dir", default="../shared/data/real-angiograms", help="real backgrounds (look real)")
+    e.add_argument("--level", type=int, default=3, choices=(3, 4), help="3: frames; 4: photos of the monitor")
     s = sub.add_parser("samples", help="write the SDK's sample images")
     s.add_argument("--out", type=Path, default=Path("sdk/cathnet/samples"))
     c = sub.add_parser("capture-eval", help="measure screen detection on simulated photos")
@@ -40,18 +40,22 @@ def _parser() -> argparse.ArgumentParser:
                    help="first photo seed (default: the held-out set, 9500000; tuning used seeds below 1000000)")
     c.add_argument("--model", type=Path, default=None, help="bundle (default: the shipped one)")
     c.add_argument("--workers", type=int, default=2, help="processes (the result does not depend on it)")
+    c.add_argument("--look", default=None, choices=("v1", "real"),
+                   help="the synthetic frames' look (default: the one the model was trained on)")
     r = sub.add_parser("realism", help="how close generated frames are to the real ones in ../shared (numbers)")
     r.add_argument("--real-dir", type=Path, default=Path("../shared/data/real-angiograms"))
     r.add_argument("--n", type=int, default=80, help="generated frames per look")
     r.add_argument("--json", action="store_true")
     m = sub.add_parser("compare", help="curriculum against direct training, same budget, several seeds")
-    m.add_argument("--steps", type=int, default=500, help="optimizer steps per arm (the budget)")
+    m.add_argument("--budget", type=int, default=300,
+                   help="compute per arm, in optimizer steps on whole frames (patch steps count by their pixels)")
     m.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     m.add_argument("--look", default="real", choices=("v1", "real"))
     m.add_argument("--out", type=Path, default=Path("training/RESULTS.md"))
     a = sub.add_parser("all", help="train, build the bundle, evaluate and write it to the card")
     a.add_argument("--work", type=Path, default=Path("runs/cathnet"))
     a.add_argument("--bundle", type=Path, default=REPO_BUNDLE)
+    a.add_argument("--version", default=BUNDLE_VERSION, help="the bundle's version in its card")
     return parser
 
 
@@ -77,9 +81,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "compare":
         from cathnet_train.compare import CompareConfig, compare, write_results
 
-        config = CompareConfig(seeds=tuple(args.seeds), steps=args.steps, look=args.look)
+        config = CompareConfig(seeds=tuple(args.seeds), budget=args.budget, look=args.look)
         result = compare(config)
-        command = f"cathnet-train compare --steps {args.steps} --seeds {' '.join(map(str, args.seeds))} --look {args.look}"
+        command = f"cathnet-train compare --budget {args.budget} --seeds {' '.join(map(str, args.seeds))} --look {args.look}"
         write_results(result, command, args.out)
         print(json.dumps(result["summary"], indent=2))
         return 0
@@ -90,36 +94,35 @@ def _run(args: argparse.Namespace) -> int:
 
         real = args.real_dir if args.real_dir.is_dir() else None
         kwargs = {} if args.first_seed is None else {"first_seed": args.first_seed}
-        print(json.dumps(evaluate_capture(args.n, args.empty, real, model=args.model, workers=args.workers, **kwargs), indent=2))
+        print(json.dumps(evaluate_capture(args.n, args.empty, real, model=args.model, workers=args.workers,
+                                                    look=args.look, **kwargs), indent=2))
         return 0
     if args.command == "evaluate":
-        from cathnet_train.evaluate import evaluate, write_metrics
+        from cathnet_train.evaluate import evaluate, metric_key, write_metrics
 
         result = evaluate(args.model, args.n, args.split, size=args.size, backend=args.backend, look=args.look,
-                          real_dir=args.real_dir)
+                          real_dir=args.real_dir, level=args.level)
         print(json.dumps(result, indent=2))
         if args.write_card:
             from cathnet.bundle import default_bundle_path
 
-            key = f"{args.split}_{args.size}px_int8" + ("" if args.look == "v1" else f"_{args.look}")
+            key = metric_key(args.split, result["look"], args.level, args.size)
             write_metrics(args.model or default_bundle_path(), key, result)
         return 0
     from cathnet_train.train import TrainConfig, train
 
     if args.command == "train":
-        train(TrainConfig(train_size=args.train_size, seed=args.seed, look=args.look), args.out)
-        return 0
-    if args.command == "photo-stage":
-        from cathnet_train.train import continue_with_photos
-
-        continue_with_photos(args.source, args.out)
+        train(TrainConfig(budget=args.budget, seed=args.seed, look=args.look), args.out)
         return 0
     from cathnet_convert.build import build_bundle
-    from cathnet_train.evaluate import evaluate, write_metrics
+    from cathnet_train.evaluate import evaluate, metric_key, write_metrics
 
-    train(TrainConfig(), args.work)
-    build_bundle(args.work / "cathnet.keras", args.bundle)
-    write_metrics(args.bundle, "test_256px_int8", evaluate(args.bundle, 1000, "test"))
+    config = TrainConfig()
+    train(config, args.work)
+    build_bundle(args.work / "cathnet.keras", args.bundle, version=args.version)
+    for level, n in ((3, 1000), (4, 500)):
+        write_metrics(args.bundle, metric_key("test", config.look, level),
+                      evaluate(args.bundle, n, "test", look=config.look, level=level))
     print(json.dumps(json.loads((args.bundle / "model.json").read_text())["metrics"], indent=2))
     return 0
 

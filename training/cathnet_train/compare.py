@@ -2,19 +2,19 @@
 
 Two arms, each trained from scratch with several seeds on the same data:
 
-- ``curriculum``: level 1 (short straight segments, 64 px) -> level 2 (curved segments
-  with branches, 128 px) -> level 3 (whole frames) -> level 4 (frames photographed on
-  a monitor and taken back through the SDK's capture path), each stage from the
-  previous one's weights;
+- ``curriculum``: levels 1 -> 2 -> 3 -> 4 (``cathnet_train.curriculum``), each stage
+  from the previous one's weights;
 - ``direct``: level 3 only.
 
-The budget is the number of optimizer steps (batch 32), the same for both arms, and
-one Adam optimizer with one cosine schedule runs through all of an arm's stages. A
-step on a patch costs less than a step on a whole frame, so the wall time of each run
-is reported too. Both arms are judged as float Keras models on one held-out level-3
-test set and one level-4 test set (test seeds; real backgrounds from the real
-frames' ``testing`` half), at the threshold that maximises Youden's J on validation
-frames. ``cathnet-train compare`` writes the table to ``training/RESULTS.md``.
+The budget is compute, the same for both arms: ``budget`` optimizer steps (batch 32) on
+whole 256x256 frames, where a step on level-1 patches counts 1/16 and one on level-2
+patches 1/4 (``curriculum.LEVEL_COST``). The curriculum spends ``shares`` of the budget
+on levels 1-4; the direct arm spends all of it on level 3. One Adam optimizer with one
+cosine schedule runs through all of an arm's steps. The wall time of each run is
+reported too. Both arms are judged as float Keras models on one held-out level-3 test
+set and one level-4 test set (test seeds; real backgrounds from the real frames'
+``testing`` half), at the threshold that maximises Youden's J on validation frames.
+``cathnet-train compare`` writes the table to ``training/RESULTS.md``.
 """
 
 from __future__ import annotations
@@ -28,9 +28,8 @@ import keras
 import numpy as np
 
 from cathnet.preprocess import InputSpec
-from cathnet_train import dataset
+from cathnet_train import curriculum, dataset
 from cathnet_train import photos as photo_data
-from cathnet_train.losses import compile_for_training
 from cathnet_train.metrics import binary_report, roc_auc, youden_threshold
 from cathnet_train.model import build_model
 
@@ -45,12 +44,12 @@ class CompareConfig:
     seeds: tuple[int, ...] = (1, 2, 3)
     look: str = "real"
     real_dir: str = "../shared/data/real-angiograms"
-    level1: int = 6000  # training patches / frames / photos per level
-    level2: int = 3000
-    level3: int = 2000
+    level1: int = 16000  # training patches / frames / photos taken, per level
+    level2: int = 5000
+    level3: int = 4000
     level4: int = 600
-    steps: int = 500  # optimizer steps per arm (batch 32): the budget
-    shares: tuple[float, float, float, float] = (0.3, 0.2, 0.3, 0.2)  # of the steps, levels 1-4 (curriculum)
+    budget: int = 300  # frame steps per arm (batch 32; see the module's docstring)
+    shares: tuple[float, float, float, float] = (0.3, 0.2, 0.3, 0.2)  # of the budget, levels 1-4 (curriculum)
     validation: int = 300
     test3: int = 500
     test4: int = 400  # photos taken; the capture gates refuse some
@@ -59,15 +58,13 @@ class CompareConfig:
     workers: int = 2
 
     def stage_steps(self) -> list[int]:
-        """Steps per curriculum level; they add up to ``steps``."""
-        counts = [int(round(share * self.steps)) for share in self.shares]
-        counts[2] += self.steps - sum(counts)
-        return counts
+        """Optimizer steps per curriculum level; their cost adds up to ``budget`` frame steps."""
+        return curriculum.stage_steps(self.budget, self.shares)
 
 
 @dataclass
 class _Data:
-    train: dict[int, dataset.Batch]
+    train: curriculum.Material
     validation: dataset.Batch
     test3: dataset.Batch
     test4: dataset.Batch
@@ -75,46 +72,25 @@ class _Data:
 
 
 def _data(config: CompareConfig) -> _Data:
-    look = {split: dataset.LookSpec.for_split(config.look, split, config.real_dir) for split in ("train", "test")}
+    look = {split: dataset.LookSpec.for_split(config.look, split, config.real_dir)
+            for split in ("train", "validation", "test")}
     spec = InputSpec()
-    train = {
-        1: dataset.build_level(dataset.seeds("train", config.level1, offset=600_000), 1, config.workers, look["train"]),
-        2: dataset.build_level(dataset.seeds("train", config.level2, offset=700_000), 2, config.workers, look["train"]),
-        3: dataset.build(dataset.seeds("train", config.level3), spec, config.workers, look["train"]),
-    }
-    train[4], _ = photo_data.build(dataset.seeds("train", config.level4, offset=500_000), spec, config.workers,
-                                   look["train"])
-    validation = dataset.build(dataset.seeds("validation", config.validation), spec, config.workers,
-                               dataset.LookSpec.for_split(config.look, "validation", config.real_dir))
+    counts = {1: config.level1, 2: config.level2, 3: config.level3, 4: config.level4}
+    train = curriculum.build_material(counts, look["train"], config.workers, spec)
+    validation = dataset.build(dataset.seeds("validation", config.validation), spec, config.workers, look["validation"])
     test3 = dataset.build(dataset.seeds("test", config.test3), spec, config.workers, look["test"])
     test4, refused = photo_data.build(dataset.seeds("test", config.test4, offset=TEST_PHOTO_OFFSET), spec,
                                       config.workers, look["test"])
     return _Data(train, validation, test3, test4, refused)
 
 
-def _fit_steps(model: keras.Model, batch: dataset.Batch, steps: int, rng: np.random.Generator) -> None:
-    """``steps`` optimizer steps of 32 over ``batch``, reshuffled each time it runs out."""
-    targets = {k: v for k, v in batch.targets().items() if k in model.output_names}
-    per_pass = max(1, len(batch.x) // 32)
-    while steps > 0:
-        take = min(steps, per_pass)
-        idx = np.sort(rng.permutation(len(batch.x))[: take * 32])
-        model.fit(batch.x[idx], {k: v[idx] for k, v in targets.items()}, batch_size=32, epochs=1, shuffle=True,
-                  verbose=0)
-        steps -= take
-
-
 def train_arm(arm: str, seed: int, data: _Data, config: CompareConfig) -> tuple[keras.Model, float]:
     """One arm trained from scratch with ``seed``; the model and its training seconds."""
     keras.utils.set_random_seed(seed)
-    rng = np.random.default_rng(seed)
     model = build_model(None, config.growth, vessel_head=True)
-    schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, config.steps, alpha=0.05)
-    compile_for_training(model, schedule)
+    plan = list(zip(curriculum.LEVELS, config.stage_steps())) if arm == "curriculum" else [(3, config.budget)]
     t0 = time.time()
-    plan = list(zip((1, 2, 3, 4), config.stage_steps())) if arm == "curriculum" else [(3, config.steps)]
-    for level, steps in plan:
-        _fit_steps(model, data.train[level], steps, rng)
+    curriculum.run(model, data.train, plan, config.learning_rate, seed)
     return model, time.time() - t0
 
 
@@ -175,10 +151,14 @@ def to_markdown(result: dict[str, Any], command: str) -> str:
         f"Produced by `{command}` on this repository's 2-core CPU machine.",
         "Every figure is on synthetic frames from our generator, not on real angiograms.",
         "",
-        f"- Budget: {c['steps']} optimizer steps of 32 per arm, one Adam optimizer with one cosine schedule "
-        f"(from {c['learning_rate']}); the curriculum splits them {c['shares']} over levels 1-4.",
+        f"- Budget: the compute of {c['budget']} optimizer steps of 32 whole 256x256 frames per arm (a step on "
+        f"64x64 level-1 patches counts 1/16, on 128x128 level-2 patches 1/4). The curriculum spends {c['shares']} "
+        f"of it on levels 1-4, that is {curriculum.stage_steps(c['budget'], c['shares'])} "
+        f"steps; the direct arm {c['budget']} steps on level 3. One Adam optimizer with one cosine schedule "
+        f"(from {c['learning_rate']}) per arm.",
         f"- Training data: {c['level1']} level-1 patches, {c['level2']} level-2 patches, {c['level3']} level-3 "
-        f"frames, {c['level4']} level-4 photos (the direct arm uses the level-3 frames only).",
+        f"frames, {c['level4']} level-4 photos mixed with as many level-3 frames (the direct arm uses the level-3 "
+        f"frames only).",
         f"- Test sets: level 3, {result['data']['level3_test']}; level 4, {result['data']['level4_test']}. "
         f"Generator: {result['data']['look']}.",
         f"- Threshold: Youden's J on {result['data']['validation']}.",

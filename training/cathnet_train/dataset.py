@@ -11,7 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import cv2
 import numpy as np
@@ -83,6 +83,16 @@ class Batch:
         """Keras ``y`` for a model built with ``vessel_head=True``."""
         return {"probability": self.probability, "lesion_map": self.lesion_map, "vessels": self.vessels}
 
+    def take(self, n: int) -> Batch:
+        """The first ``n`` frames."""
+        return Batch(self.x[:n], self.probability[:n], self.lesion_map[:n], self.vessels[:n])
+
+
+def concat(*batches: Batch) -> Batch:
+    """The frames of ``batches`` one after the other (same input size)."""
+    return Batch(*(np.concatenate(arrays) for arrays in zip(
+        *((b.x, b.probability, b.lesion_map, b.vessels) for b in batches))))
+
 
 def targets(frame: Angiogram, spec: InputSpec) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
     """(model input, lesion-map target) of one frame, through the SDK's preprocessing."""
@@ -145,6 +155,11 @@ class LookSpec:
     @classmethod
     def for_split(cls, name: str, split: str, real_dir: str | None = None) -> LookSpec:
         return cls(name, real_dir, "testing" if split == "test" else "training")
+
+
+def trained_look(card: dict[str, Any]) -> str:
+    """The look a bundle's model was trained on, from its card ("v1" for cards from before looks)."""
+    return str(card.get("training", {}).get("config", {}).get("look", "v1"))
 
 
 @functools.lru_cache(maxsize=8)

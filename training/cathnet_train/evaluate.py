@@ -13,11 +13,27 @@ from typing import Any
 
 import numpy as np
 
-from cathnet import Analyzer
+from cathnet import Analyzer, CaptureError, Findings
 from cathnet.bundle import CARD_NAME
 from cathnet_train import dataset
+from cathnet_train.capture_eval import hit_lesion
 from cathnet_train.metrics import binary_report, roc_auc
-from cathnet_train.synth import SIGNIFICANT_DS, generate
+from cathnet_train.photo_sim import simulate
+from cathnet_train.synth import SIGNIFICANT_DS, Angiogram, LesionTruth, generate
+
+
+LEVEL4_OFFSET = 50_000  # level-4 test photos: test seeds past the level-3 test frames
+PHOTO_FRAME_SIZE = 512  # frames shown on the monitor (as in training's level 4)
+
+
+def _frame_hit(frame: Angiogram, findings: Findings, size: int) -> LesionTruth | None:
+    """The true >= 50 % lesion within 6 % of the image size of the top lesion, or None."""
+    top = findings.top_lesion
+    if top is None:
+        return None
+    truth = [l for l in frame.lesions if l.diameter_stenosis_percent >= SIGNIFICANT_DS]
+    d = [math.hypot(top.x - l.x, top.y - l.y) for l in truth]
+    return truth[int(np.argmin(d))] if min(d) <= 0.06 * size else None
 
 
 def evaluate(
@@ -26,43 +42,65 @@ def evaluate(
     split: str = "test",
     size: int = 256,
     backend: str = "auto",
-    look: str = "v1",
+    look: str | None = None,
     real_dir: str | None = "../shared/data/real-angiograms",
+    level: int = 3,
 ) -> dict[str, Any]:
     """AUC, accuracy, F1, lesion hit rate and %DS error on ``n`` frames of ``split``.
 
-    ``look`` is the generator's (``dataset.LookSpec``); on the test split the real look's
-    backgrounds come from the real frames' ``testing`` half, never the half training draws on.
+    ``look`` is the generator's (``dataset.LookSpec``; by default the one the bundle's model
+    was trained on); on the test split the real look's backgrounds come from the real
+    frames' ``testing`` half, never the half training draws on.
+
+    Level 3 reads whole frames of ``size`` px. Level 4 shows ``n`` frames of 512 px on a
+    simulated monitor, photographs them (1600x1200) and reads the photos through the SDK's
+    photo path (``predict(photo=True)``), from the seeds past ``LEVEL4_OFFSET``. Photos the
+    capture path refuses (no screen, a blocking gate: the app asks for a retake) are counted
+    and left out of the figures.
 
     A positive frame's lesion is "hit" when the top reported lesion lies within 6 % of
-    the image size of a significant true lesion. %DS error is measured on hits.
+    the image size (of the screen diagonal, through photos) of a significant true lesion.
+    %DS error is measured on hits.
     """
+    if level not in (3, 4):
+        raise ValueError(f"expected level 3 (frames) or 4 (photos), got {level}")
     analyzer = Analyzer(bundle, backend=backend)
-    labels, scores, hits, ds_err = [], [], [], []
+    look = look or dataset.trained_look(analyzer.card)
+    labels, scores, hits, ds_err, refused = [], [], [], [], 0
     look_spec = dataset.LookSpec.for_split(look, split, real_dir)
     resolved = look_spec.resolve()
-    for seed in dataset.seeds(split, n):
-        frame = generate(seed, size=size, look=resolved)
-        findings = analyzer.predict(frame.image)
+    offset = 0 if level == 3 else LEVEL4_OFFSET
+    seed_list = dataset.seeds(split, n, offset=offset)
+    for seed in seed_list:
+        if level == 3:
+            frame = generate(seed, size=size, look=resolved)
+            findings = analyzer.predict(frame.image)
+        else:
+            frame = generate(seed, size=PHOTO_FRAME_SIZE, look=resolved)
+            photo = simulate(seed, frame.image)
+            try:
+                findings = analyzer.predict(photo.image, photo=True)
+            except CaptureError:
+                refused += 1
+                continue
         labels.append(frame.stenosis)
         scores.append(findings.stenosis_probability)
         if frame.stenosis:
-            top = findings.top_lesion
-            truth = [l for l in frame.lesions if l.diameter_stenosis_percent >= SIGNIFICANT_DS]
-            hit = None
-            if top is not None:
-                d = [math.hypot(top.x - l.x, top.y - l.y) for l in truth]
-                if min(d) <= 0.06 * size:
-                    hit = truth[int(np.argmin(d))]
+            hit = _frame_hit(frame, findings, size) if level == 3 else hit_lesion(photo, frame, findings)
             hits.append(hit is not None)
-            if hit is not None and top is not None:
-                ds_err.append(abs(top.diameter_stenosis_percent - hit.diameter_stenosis_percent))
-    lo, hi = dataset.SEED_RANGES[split][0], dataset.SEED_RANGES[split][0] + n
+            if hit is not None and findings.top_lesion is not None:
+                ds_err.append(abs(findings.top_lesion.diameter_stenosis_percent - hit.diameter_stenosis_percent))
     report = binary_report(labels, scores, analyzer.bundle.threshold)
+    what = (f"{size} px frames" if level == 3 else
+            f"level 4: {PHOTO_FRAME_SIZE} px frames photographed on a simulated monitor, read through the SDK's "
+            f"photo path ({refused} of {n} photos refused by the capture path and left out)")
+    options = "" if level == 3 else " --level 4"
+    options += f" --look {look}"
     result = {
-        "test_set": f"synthetic {split} split, seeds {lo}..{hi - 1} (never used in training), {size} px, "
-                    f"{look_spec.describe()}",
-        "n": n,
+        "test_set": f"synthetic {split} split, seeds {seed_list[0]}..{seed_list[-1]} (never used in training), "
+                    f"{what}, {look_spec.describe()}",
+        "n": len(labels),
+        "look": look,
         "positives": int(sum(labels)),
         "backend": analyzer.backend,
         "artifact_sha256": analyzer.model["sha256"],
@@ -70,11 +108,19 @@ def evaluate(
         **{k: round(v, 4) for k, v in report.items()},
         "lesion_hit_rate": round(float(np.mean(hits)), 4) if hits else None,
         "ds_mae_points": round(float(np.mean(ds_err)), 2) if ds_err else None,
-        "command": f"cathnet-train evaluate --n {n} --split {split} --size {size}"
-                   + ("" if look == "v1" else f" --look {look}"),
+        "command": f"cathnet-train evaluate --n {n} --split {split}"
+                   + (f" --size {size}" if level == 3 else "") + options,
     }
+    if level == 4:
+        result["refused_photos"] = refused
     analyzer.close()
     return result
+
+
+def metric_key(split: str, look: str, level: int = 3, size: int = 256) -> str:
+    """The card's name for a result of ``evaluate``, e.g. ``test_256px_int8_real``, ``test_photos_int8_real``."""
+    what = f"{size}px" if level == 3 else "photos"
+    return f"{split}_{what}_int8" + ("" if look == "v1" else f"_{look}")
 
 
 def write_metrics(bundle: Path, name: str, metrics: dict[str, Any]) -> None:
