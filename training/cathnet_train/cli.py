@@ -16,7 +16,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     t = sub.add_parser("train", help="train the Keras model")
     t.add_argument("--out", type=Path, default=Path("runs/cathnet"))
-    t.add_argument("--budget", type=int, default=1_000, help="frame steps of 32 over the four levels")
+    t.add_argument("--budget", type=int, default=800, help="frame steps of 32 over the four levels")
     t.add_argument("--seed", type=int, default=20261128)
     t.add_argument("--look", default="real", choices=("v1", "real"), help="the generator's look")
     e = sub.add_parser("evaluate", help="measure a bundle through the SDK on held-out frames")
@@ -32,6 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--level", type=int, default=3, choices=(3, 4), help="3: frames; 4: photos of the monitor")
     s = sub.add_parser("samples", help="write the SDK's sample images")
     s.add_argument("--out", type=Path, default=Path("sdk/cathnet/samples"))
+    s.add_argument("--look", default=None, choices=("v1", "real"),
+                   help="the generator's look (default: the one the shipped model was trained on)")
     c = sub.add_parser("capture-eval", help="measure screen detection on simulated photos")
     c.add_argument("--n", type=int, default=300)
     c.add_argument("--empty", type=int, default=50)
@@ -73,9 +75,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "samples":
+        from cathnet import ModelBundle
+        from cathnet_train.dataset import trained_look
         from cathnet_train.samples import write_samples
 
-        for path in write_samples(args.out):
+        for path in write_samples(args.out, args.look or trained_look(ModelBundle.load().card)):
             print(path)
         return 0
     if args.command == "compare":

@@ -1,4 +1,9 @@
-"""The sample images shipped with the SDK (generated, synthetic, small)."""
+"""The sample images shipped with the SDK (generated, synthetic, small).
+
+They are drawn in the look the shipped model was trained on, with synthetic anatomy
+only: frames built on the real backgrounds in ../shared are never written into the
+repository.
+"""
 
 from __future__ import annotations
 
@@ -19,19 +24,21 @@ SAMPLES = (
 )
 
 
-def write_samples(out: Path) -> list[Path]:
-    """Writes the samples and ``truth.json`` (their ground truth) to ``out``."""
+def write_samples(out: Path, look: str = "v1") -> list[Path]:
+    """Writes the samples in ``look`` and ``truth.json`` (their ground truth) to ``out``."""
+    drawn = dataset.LookSpec(look).resolve()  # no real_dir: synthetic backgrounds only
     out.mkdir(parents=True, exist_ok=True)
     truth = {}
     paths = []
     for (name, size, positive), seed in zip(SAMPLES, dataset.seeds("samples", len(SAMPLES))):
-        frame = generate(seed, size=size, positive=positive)
+        frame = generate(seed, size=size, positive=positive, look=drawn)
         path = out / name
         cv2.imwrite(str(path), frame.image, [cv2.IMWRITE_PNG_COMPRESSION, 9])
         paths.append(path)
         truth[name] = {
             "seed": seed,
             "size": size,
+            "look": look,
             "stenosis": frame.stenosis,
             "lesions": [
                 {"x": round(l.x, 1), "y": round(l.y, 1), "box": [round(v, 1) for v in l.box],

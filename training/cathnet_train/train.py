@@ -31,11 +31,11 @@ from cathnet_train.model import build_model, deployable
 class TrainConfig:
     """Everything that determines a training run."""
 
-    level1: int = 30_000  # straight segments
-    level2: int = 8_000  # curved segments with branches
-    level3: int = 6_000  # whole frames
-    level4: int = 1_600  # photos taken; the capture path's gates refuse some
-    budget: int = 1_000  # frame steps of 32 (curriculum.LEVEL_COST)
+    level1: int = 20_000  # straight segments
+    level2: int = 6_000  # curved segments with branches
+    level3: int = 5_000  # whole frames
+    level4: int = 1_200  # photos taken; the capture path's gates refuse some
+    budget: int = 800  # frame steps of 32 (curriculum.LEVEL_COST); sized for <= 45 min on 2 cores
     shares: tuple[float, float, float, float] = (0.3, 0.2, 0.3, 0.2)  # of the budget, levels 1-4
     validation_size: int = 600
     learning_rate: float = 2e-3
