@@ -1,12 +1,9 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-
 from cathnet_train.capture_eval import evaluate_capture
 
-REAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "real-angiograms"
+from tests.paths import REAL
 
 
 def test_capture_eval_reports_detection_and_both_aucs() -> None:

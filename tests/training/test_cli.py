@@ -5,9 +5,10 @@ from pathlib import Path
 
 import cv2
 import pytest
-
 from cathnet_train.cli import main
 from cathnet_train.samples import SAMPLES
+
+from tests.paths import REAL
 
 
 def test_samples_are_regenerated_identically(tmp_path: Path) -> None:
@@ -27,3 +28,18 @@ def test_a_folder_that_is_no_bundle_is_one_line_and_exit_2(tmp_path: Path, capsy
     err = capsys.readouterr().err
     assert err.startswith("cathnet-train: model.not_found: expected a model bundle folder")
     assert "Traceback" not in err and err.count("\n") == 1
+
+
+@pytest.mark.skipif(not REAL.is_dir(), reason="needs the real frames in ../shared/data/real-angiograms")
+def test_real_frames_all_run_and_their_probabilities_are_summarised(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["real-frames", "--real-dir", str(REAL)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["ran"] == 80 and out["errors"] == {} and out["frames"] == 80
+    assert sum(out["histogram_tenths"]) == 80 and set(out["by_folder"]) == {"testing", "training"}
+    assert 0.0 <= out["quartiles"][0] <= out["quartiles"][1] <= out["quartiles"][2] <= 1.0
+    assert "not an accuracy" in out["what"]
+
+
+def test_real_frames_without_the_folder_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["real-frames", "--real-dir", str(tmp_path / "absent")]) == 2
+    assert "expected a folder" in capsys.readouterr().err

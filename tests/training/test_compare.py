@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("keras", reason="the comparison trains models: it needs the 'train' extra (TensorFlow)")
 
-from cathnet_train.compare import CompareConfig, compare, to_markdown  # noqa: E402
+from cathnet_train.compare import CompareConfig, compare, to_markdown, verdict  # noqa: E402
 
 
 def test_budget_is_split_over_the_levels_by_compute() -> None:
@@ -30,3 +30,13 @@ def test_both_arms_train_with_every_seed_and_are_judged_on_both_test_sets(tmp_pa
     assert set(result["summary"]) == {"curriculum", "direct"}
     text = to_markdown(result, "cathnet-train compare --budget 4")
     assert "synthetic" in text and text.count("| curriculum |") == 1 and "mean ± sd" in text
+    assert text.count("mean AUC minus direct") == 2
+
+
+def test_the_verdict_says_by_how_much_and_whether_every_seed_agrees() -> None:
+    def run(arm: str, auc: float) -> dict:
+        return {"arm": arm, "level3": {"auc": auc}, "level4": {"auc": auc}}
+
+    lines = verdict([run("curriculum", 0.8), run("curriculum", 0.85), run("direct", 0.55), run("direct", 0.6)])
+    assert "+0.250" in lines[0] and "every curriculum seed is above every direct seed" in lines[0]
+    assert "overlap" in verdict([run("curriculum", 0.6), run("direct", 0.55), run("direct", 0.7)])[1]

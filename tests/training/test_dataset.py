@@ -4,12 +4,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from cathnet.preprocess import InputSpec
 from cathnet_train import dataset
 from cathnet_train.synth import LOOK_REAL, LOOK_V1
 
-REAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "real-angiograms"
+from tests.paths import REAL
 
 
 def test_held_out_frames_never_draw_on_the_training_backgrounds() -> None:

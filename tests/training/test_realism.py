@@ -4,11 +4,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from cathnet_train import realism
 from cathnet_train.synth import generate
 
-REAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "real-angiograms"
+from tests.paths import REAL
+
 needs_real = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/data/real-angiograms is absent")
 
 

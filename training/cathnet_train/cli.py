@@ -44,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--workers", type=int, default=2, help="processes (the result does not depend on it)")
     c.add_argument("--look", default=None, choices=("v1", "real"),
                    help="the synthetic frames' look (default: the one the model was trained on)")
+    f = sub.add_parser("real-frames", help="the model's probabilities on the real frames in ../shared (no labels)")
+    f.add_argument("--real-dir", type=Path, default=Path("../shared/data/real-angiograms"))
+    f.add_argument("--model", type=Path, default=None, help="bundle (default: the shipped one)")
     r = sub.add_parser("realism", help="how close generated frames are to the real ones in ../shared (numbers)")
     r.add_argument("--real-dir", type=Path, default=Path("../shared/data/real-angiograms"))
     r.add_argument("--n", type=int, default=80, help="generated frames per look")
@@ -93,6 +96,14 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "realism":
         return _realism(args)
+    if args.command == "real-frames":
+        from cathnet_train.real_frames import read_real_frames
+
+        if not args.real_dir.is_dir():
+            sys.stderr.write(f"cathnet-train: real-frames needs the real frames: expected a folder at {args.real_dir}\n")
+            return 2
+        print(json.dumps(read_real_frames(args.real_dir, args.model), indent=2))
+        return 0
     if args.command == "capture-eval":
         from cathnet_train.capture_eval import evaluate_capture
 

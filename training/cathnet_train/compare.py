@@ -121,12 +121,6 @@ def compare(config: CompareConfig) -> dict[str, Any]:
             model, seconds = train_arm(arm, seed, data, config)
             runs.append({"arm": arm, "seed": seed, "train_seconds": round(seconds, 1), **judge(model, data)})
             print(f"{arm} seed {seed}: {runs[-1]}", flush=True)
-    summary = {}
-    for arm in ARMS:
-        rows = [r for r in runs if r["arm"] == arm]
-        summary[arm] = {f"{test}_{m}": [round(float(np.mean([r[test][m] for r in rows])), 4),
-                                        round(float(np.std([r[test][m] for r in rows])), 4)]
-                        for test in ("level3", "level4") for m in ("auc", "accuracy", "f1")}
     return {
         "config": asdict(config),
         "data": {
@@ -138,8 +132,35 @@ def compare(config: CompareConfig) -> dict[str, Any]:
             "seconds": round(data_seconds, 1),
         },
         "runs": runs,
-        "summary": summary,
+        "summary": summarise(runs),
     }
+
+
+def summarise(runs: list[dict[str, Any]]) -> dict[str, dict[str, list[float]]]:
+    """Per arm and measure: [mean, standard deviation] over the seeds."""
+    summary = {}
+    for arm in ARMS:
+        rows = [r for r in runs if r["arm"] == arm]
+        summary[arm] = {f"{test}_{m}": [round(float(np.mean([r[test][m] for r in rows])), 4),
+                                        round(float(np.std([r[test][m] for r in rows])), 4)]
+                        for test in ("level3", "level4") for m in ("auc", "accuracy", "f1")}
+    return summary
+
+
+def verdict(runs: list[dict[str, Any]]) -> list[str]:
+    """In words, per test set: the difference of the mean AUCs and whether every seed agrees."""
+    lines = []
+    for test, name in (("level3", "level 3"), ("level4", "level 4")):
+        auc = {arm: [r[test]["auc"] for r in runs if r["arm"] == arm] for arm in ARMS}
+        diff = float(np.mean(auc["curriculum"]) - np.mean(auc["direct"]))
+        if min(auc["curriculum"]) > max(auc["direct"]):
+            agree = "every curriculum seed is above every direct seed"
+        elif max(auc["curriculum"]) < min(auc["direct"]):
+            agree = "every curriculum seed is below every direct seed"
+        else:
+            agree = "the seeds of the two arms overlap"
+        lines.append(f"- {name}: the curriculum's mean AUC minus direct training's is {diff:+.3f}; {agree}.")
+    return lines
 
 
 def to_markdown(result: dict[str, Any], command: str) -> str:
@@ -174,7 +195,7 @@ def to_markdown(result: dict[str, Any], command: str) -> str:
         cells = " | ".join(f"{s[f'{t}_{m}'][0]:.3f} ± {s[f'{t}_{m}'][1]:.3f}"
                            for t in ("level3", "level4") for m in ("auc", "accuracy", "f1"))
         lines.append(f"| **{arm}, mean ± sd** | | {cells} | |")
-    lines.append("")
+    lines += ["", "Verdict at this budget:", "", *verdict(result["runs"]), ""]
     return "\n".join(lines)
 
 

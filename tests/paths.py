@@ -1,0 +1,7 @@
+"""Paths the tests share."""
+
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+# The 80 real frames with vessel masks, beside the checkout (read at run time, never copied).
+REAL = REPO.parent / "shared" / "data" / "real-angiograms"
