@@ -90,7 +90,8 @@ def _run(args: argparse.Namespace) -> int:
 
         config = CompareConfig(seeds=tuple(args.seeds), budget=args.budget, look=args.look)
         result = compare(config)
-        command = f"cathnet-train compare --budget {args.budget} --seeds {' '.join(map(str, args.seeds))} --look {args.look}"
+        seeds = " ".join(map(str, args.seeds))
+        command = f"cathnet-train compare --budget {args.budget} --seeds {seeds} --look {args.look}"
         write_results(result, command, args.out)
         print(json.dumps(result["summary"], indent=2))
         return 0
@@ -100,7 +101,8 @@ def _run(args: argparse.Namespace) -> int:
         from cathnet_train.real_frames import read_real_frames
 
         if not args.real_dir.is_dir():
-            sys.stderr.write(f"cathnet-train: real-frames needs the real frames: expected a folder at {args.real_dir}\n")
+            sys.stderr.write("cathnet-train: real-frames needs the real frames: "
+                             f"expected a folder at {args.real_dir}\n")
             return 2
         print(json.dumps(read_real_frames(args.real_dir, args.model), indent=2))
         return 0

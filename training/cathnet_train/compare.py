@@ -34,7 +34,6 @@ from cathnet_train.metrics import binary_report, roc_auc, youden_threshold
 from cathnet_train.model import build_model
 
 ARMS = ("curriculum", "direct")
-TEST_PHOTO_OFFSET = 50_000  # level-4 test photos: test seeds past the level-3 test frames
 
 
 @dataclass(frozen=True)
@@ -79,8 +78,8 @@ def _data(config: CompareConfig) -> _Data:
     train = curriculum.build_material(counts, look["train"], config.workers, spec)
     validation = dataset.build(dataset.seeds("validation", config.validation), spec, config.workers, look["validation"])
     test3 = dataset.build(dataset.seeds("test", config.test3), spec, config.workers, look["test"])
-    test4, refused = photo_data.build(dataset.seeds("test", config.test4, offset=TEST_PHOTO_OFFSET), spec,
-                                      config.workers, look["test"])
+    test4_seeds = dataset.seeds("test", config.test4, offset=dataset.LEVEL4_TEST_OFFSET)
+    test4, refused = photo_data.build(test4_seeds, spec, config.workers, look["test"])
     return _Data(train, validation, test3, test4, refused)
 
 
@@ -126,7 +125,8 @@ def compare(config: CompareConfig) -> dict[str, Any]:
         "data": {
             "level3_test": f"{len(data.test3.x)} frames, test seeds {dataset.SEED_RANGES['test'][0]}+",
             "level4_test": f"{len(data.test4.x)} photos through the capture path ({data.refused4} of {config.test4} "
-                           f"refused by its gates), test seeds {dataset.SEED_RANGES['test'][0] + TEST_PHOTO_OFFSET}+",
+                           f"refused by its gates), test seeds "
+                           f"{dataset.SEED_RANGES['test'][0] + dataset.LEVEL4_TEST_OFFSET}+",
             "validation": f"{len(data.validation.x)} frames, validation seeds {dataset.SEED_RANGES['validation'][0]}+",
             "look": dataset.LookSpec.for_split(config.look, "test", config.real_dir).describe(),
             "seconds": round(data_seconds, 1),

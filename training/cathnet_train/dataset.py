@@ -29,6 +29,7 @@ SEED_RANGES: dict[str, tuple[int, int]] = {
     "test": (9_000_000, 9_100_000),  # held out: never used in training or tuning
     "samples": (9_900_000, 9_900_100),
 }
+LEVEL4_TEST_OFFSET = 50_000  # level-4 test photos: test seeds past the level-3 test frames
 # Only significant lesions are drawn on the heatmap target: mild wall irregularities
 # are normal findings and must not light it up (their %DS is still regressed).
 T = TypeVar("T")

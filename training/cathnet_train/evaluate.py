@@ -22,7 +22,6 @@ from cathnet_train.photo_sim import simulate
 from cathnet_train.synth import SIGNIFICANT_DS, Angiogram, LesionTruth, generate
 
 
-LEVEL4_OFFSET = 50_000  # level-4 test photos: test seeds past the level-3 test frames
 PHOTO_FRAME_SIZE = 512  # frames shown on the monitor (as in training's level 4)
 
 
@@ -54,9 +53,9 @@ def evaluate(
 
     Level 3 reads whole frames of ``size`` px. Level 4 shows ``n`` frames of 512 px on a
     simulated monitor, photographs them (1600x1200) and reads the photos through the SDK's
-    photo path (``predict(photo=True)``), from the seeds past ``LEVEL4_OFFSET``. Photos the
-    capture path refuses (no screen, a blocking gate: the app asks for a retake) are counted
-    and left out of the figures.
+    photo path (``predict(photo=True)``), from the seeds past ``dataset.LEVEL4_TEST_OFFSET``.
+    Photos the capture path refuses (no screen, a blocking gate: the app asks for a retake)
+    are counted and left out of the figures.
 
     A positive frame's lesion is "hit" when the top reported lesion lies within 6 % of
     the image size (of the screen diagonal, through photos) of a significant true lesion.
@@ -69,7 +68,7 @@ def evaluate(
     labels, scores, hits, ds_err, refused = [], [], [], [], 0
     look_spec = dataset.LookSpec.for_split(look, split, real_dir)
     resolved = look_spec.resolve()
-    offset = 0 if level == 3 else LEVEL4_OFFSET
+    offset = 0 if level == 3 else dataset.LEVEL4_TEST_OFFSET
     seed_list = dataset.seeds(split, n, offset=offset)
     for seed in seed_list:
         if level == 3:

@@ -60,5 +60,6 @@ def read_real_frames(real_dir: Path, bundle: Path | None = None) -> dict[str, An
         **spread(list(scores.values())),
         "histogram_tenths": np.histogram(list(scores.values()), bins=10, range=(0.0, 1.0))[0].tolist(),
         "by_folder": {f: spread([s for n, s in scores.items() if n.startswith(f"{f}/")]) for f in folders},
-        "command": f"cathnet-train real-frames --real-dir {real_dir}" + ("" if bundle is None else f" --model {bundle}"),
+        "command": f"cathnet-train real-frames --real-dir {real_dir}"
+                   + ("" if bundle is None else f" --model {bundle}"),
     }
