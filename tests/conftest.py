@@ -6,13 +6,10 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import cathnet
 import pytest
 
-import cathnet
-
-REPO = Path(__file__).resolve().parents[1]
-SAMPLES = REPO / "sdk" / "cathnet" / "samples"
-REAL = REPO.parent / "shared" / "data" / "real-angiograms"
+from tests.paths import REAL, SAMPLES
 
 
 @pytest.fixture(scope="session")
