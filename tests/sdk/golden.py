@@ -12,6 +12,10 @@ from typing import Any
 GOLDEN = Path(__file__).with_name("golden_samples.json")
 # One int8 output step is 1/256; runtimes may round differently by a step or two.
 PROBABILITY_TOLERANCE = 0.03
+# tflite-runtime 2.14 runs the same int8 model with other kernels than LiteRT's: on
+# verify's 280 golden frames its calls agree with LiteRT's on 99.3 % and its probability
+# moves by up to 0.19 (bundle 0.4.0); on the samples by up to 0.035 (9 output steps).
+OTHER_RUNTIME_PROBABILITY_TOLERANCE = 0.05
 POSITION_TOLERANCE_PX = 6.0
 DS_TOLERANCE_POINTS = 5.0
 
@@ -20,11 +24,12 @@ def load() -> dict[str, Any]:
     return json.loads(GOLDEN.read_text())
 
 
-def compare(expected: dict[str, Any], got: dict[str, Any]) -> list[str]:
+def compare(expected: dict[str, Any], got: dict[str, Any],
+            probability_tolerance: float = PROBABILITY_TOLERANCE) -> list[str]:
     """Differences beyond quantisation tolerance between two records (empty if none)."""
     problems = []
     dp = abs(expected["stenosis_probability"] - got["stenosis_probability"])
-    if dp > PROBABILITY_TOLERANCE:
+    if dp > probability_tolerance:
         problems.append(f"probability {got['stenosis_probability']} vs {expected['stenosis_probability']}")
     if expected["stenosis"] != got["stenosis"] and dp > 1e-3:
         problems.append(f"stenosis {got['stenosis']} vs {expected['stenosis']}")
