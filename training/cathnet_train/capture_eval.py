@@ -13,6 +13,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from cathnet import Analyzer, CaptureError, Findings
 from cathnet.bundle import ModelBundle
@@ -20,6 +21,7 @@ from cathnet.capture import find_screen
 from cathnet_train.dataset import LookSpec, trained_look
 from cathnet_train.metrics import paired_auc_difference_ci, roc_auc
 from cathnet_train.photo_sim import MonitorPhoto, simulate
+from cathnet_train.realism import real_frame_paths
 from cathnet_train.synth import SIGNIFICANT_DS, Angiogram, LesionTruth, generate
 
 PHOTO_TEST_SEEDS = 9_500_000  # tuning used seeds below 1_000_000
@@ -27,21 +29,29 @@ PHOTO_TEST_SEEDS = 9_500_000  # tuning used seeds below 1_000_000
 _analyzers: dict[Path | None, Analyzer] = {}  # one per model in each worker process
 
 
-def hit_lesion(photo: MonitorPhoto, angiogram: Angiogram, findings: Findings) -> LesionTruth | None:
-    """The true >= 50 % lesion within 6 % of the screen diagonal of the top lesion, in
-    photo pixels (the nearest one), or None."""
+def nearest_hit(angiogram: Angiogram, findings: Findings, radius: float,
+                to_image: npt.NDArray[np.float64] | None = None) -> LesionTruth | None:
+    """The true >= 50 % lesion nearest the top reported lesion when within ``radius``
+    pixels of it, else None. ``to_image`` maps the frame's pixels into the analysed
+    image's (a photo's homography); None when the frame itself was analysed."""
     top = findings.top_lesion
     if top is None:
         return None
-    diag = float(np.linalg.norm(photo.corners[2] - photo.corners[0]))
-    best, best_d = None, 0.06 * diag
+    best, best_d = None, float("inf")
     for lesion in angiogram.lesions:
         if lesion.diameter_stenosis_percent >= SIGNIFICANT_DS:
-            truth = cv2.perspectiveTransform(np.array([[[lesion.x, lesion.y]]]), photo.frame_to_photo)[0, 0]
+            truth = np.array([lesion.x, lesion.y]) if to_image is None else cv2.perspectiveTransform(
+                np.array([[[lesion.x, lesion.y]]]), to_image)[0, 0]
             d = float(np.linalg.norm(truth - (top.x, top.y)))
-            if d <= best_d:
+            if d < best_d:
                 best, best_d = lesion, d
-    return best
+    return best if best_d <= radius else None
+
+
+def hit_lesion(photo: MonitorPhoto, angiogram: Angiogram, findings: Findings) -> LesionTruth | None:
+    """``nearest_hit`` in photo pixels, within 6 % of the screen diagonal."""
+    diag = float(np.linalg.norm(photo.corners[2] - photo.corners[0]))
+    return nearest_hit(angiogram, findings, 0.06 * diag, photo.frame_to_photo)
 
 
 def _analyzer(model: Path | None) -> Analyzer:
@@ -115,7 +125,7 @@ def evaluate_capture(
     """
     look = look or trained_look(ModelBundle.load(model).card)
     spec = LookSpec.for_split(look, "test", str(real_dir) if real_dir else None)
-    real = sorted(p for p in real_dir.glob("*/*.png") if not p.stem.endswith("_gt")) if real_dir else []
+    real = real_frame_paths(real_dir) if real_dir else []
     jobs = [(first_seed + k, real[k % len(real)] if real and k % 2 == 1 else None, model, spec) for k in range(n)]
     empty_seeds = [first_seed + n + k for k in range(n_empty)]
     if workers > 1:

@@ -7,32 +7,21 @@ the figures are those of the product, not of the float training model.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from cathnet import Analyzer, CaptureError, Findings
+from cathnet import Analyzer, CaptureError
 from cathnet.bundle import CARD_NAME
 from cathnet_train import dataset
-from cathnet_train.capture_eval import hit_lesion
+from cathnet_train.capture_eval import hit_lesion, nearest_hit
 from cathnet_train.metrics import binary_report, roc_auc
 from cathnet_train.photo_sim import simulate
-from cathnet_train.synth import SIGNIFICANT_DS, Angiogram, LesionTruth, generate
+from cathnet_train.synth import generate
 
 
 PHOTO_FRAME_SIZE = 512  # frames shown on the monitor (as in training's level 4)
-
-
-def _frame_hit(frame: Angiogram, findings: Findings, size: int) -> LesionTruth | None:
-    """The true >= 50 % lesion within 6 % of the image size of the top lesion, or None."""
-    top = findings.top_lesion
-    if top is None:
-        return None
-    truth = [l for l in frame.lesions if l.diameter_stenosis_percent >= SIGNIFICANT_DS]
-    d = [math.hypot(top.x - l.x, top.y - l.y) for l in truth]
-    return truth[int(np.argmin(d))] if min(d) <= 0.06 * size else None
 
 
 def evaluate(
@@ -85,7 +74,7 @@ def evaluate(
         labels.append(frame.stenosis)
         scores.append(findings.stenosis_probability)
         if frame.stenosis:
-            hit = _frame_hit(frame, findings, size) if level == 3 else hit_lesion(photo, frame, findings)
+            hit = nearest_hit(frame, findings, 0.06 * size) if level == 3 else hit_lesion(photo, frame, findings)
             hits.append(hit is not None)
             if hit is not None and findings.top_lesion is not None:
                 ds_err.append(abs(findings.top_lesion.diameter_stenosis_percent - hit.diameter_stenosis_percent))

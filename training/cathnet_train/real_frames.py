@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from cathnet import Analyzer, CathNetError
+from cathnet_train.realism import real_frame_paths
 
 
 def read_real_frames(real_dir: Path, bundle: Path | None = None) -> dict[str, Any]:
@@ -24,7 +25,7 @@ def read_real_frames(real_dir: Path, bundle: Path | None = None) -> dict[str, An
         distribution of the stenosis probability: quantiles, a histogram over tenths,
         the share called positive at the bundle's threshold, per folder too.
     """
-    paths = sorted(p for p in real_dir.glob("*/*.png") if not p.stem.endswith("_gt"))
+    paths = real_frame_paths(real_dir)
     if not paths:
         raise FileNotFoundError(f"expected angiogram frames as {real_dir}/*/N.png, found none")
     analyzer = Analyzer(bundle)

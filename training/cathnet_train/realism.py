@@ -46,6 +46,11 @@ class RealFrame:
     mask: npt.NDArray[np.bool_]
 
 
+def real_frame_paths(real_dir: Path) -> list[Path]:
+    """The frames under ``real_dir`` (``*/N.png``), their masks (``*/N_gt.png``) left out, sorted."""
+    return sorted(p for p in real_dir.glob("*/*.png") if not p.stem.endswith("_gt"))
+
+
 def load_real(real_dir: Path) -> list[RealFrame]:
     """The frames and masks under ``real_dir`` (``*/N.png`` with ``*/N_gt.png``), sorted.
 
@@ -53,9 +58,9 @@ def load_real(real_dir: Path) -> list[RealFrame]:
         FileNotFoundError: no frame with a mask under ``real_dir``.
     """
     frames = []
-    for path in sorted(real_dir.glob("*/*.png")):
+    for path in real_frame_paths(real_dir):
         gt = path.with_name(f"{path.stem}_gt.png")
-        if path.stem.endswith("_gt") or not gt.exists():
+        if not gt.exists():
             continue
         image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
         mask = cv2.imread(str(gt), cv2.IMREAD_GRAYSCALE)
