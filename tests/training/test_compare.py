@@ -16,6 +16,8 @@ def test_budget_is_split_over_the_levels_by_compute() -> None:
     # patch steps cost their pixels: 64x64 = 1/16 and 128x128 = 1/4 of a 256x256 frame step
     assert steps[0] == 16 * 30 and steps[1] == 4 * 20  # 30 and 20 of the 101 frame steps
     assert steps[2] + steps[3] == 101 - 30 - 20
+    # the same compute in steps of 16 inputs is twice the steps
+    assert CompareConfig(budget=101, batch=16).stage_steps() == [2 * s for s in steps]
 
 
 @pytest.mark.slow

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 REPO_BUNDLE = Path("sdk/cathnet/models/cathnet-stenosis")
-BUNDLE_VERSION = "0.4.0"  # of the bundle ``all`` reproduces
+BUNDLE_VERSION = "0.5.0"  # of the bundle ``all`` reproduces
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -16,7 +16,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     t = sub.add_parser("train", help="train the Keras model")
     t.add_argument("--out", type=Path, default=Path("runs/cathnet"))
-    t.add_argument("--budget", type=int, default=800, help="frame steps of 32 over the four levels")
+    t.add_argument("--budget", type=int, default=850, help="frame steps (compute of 32 frames) over the four levels")
     t.add_argument("--seed", type=int, default=20261128)
     t.add_argument("--look", default="real", choices=("v1", "real"), help="the generator's look")
     e = sub.add_parser("evaluate", help="measure a bundle through the SDK on held-out frames")

@@ -6,14 +6,15 @@ Two arms, each trained from scratch with several seeds on the same data:
   from the previous one's weights;
 - ``direct``: level 3 only.
 
-The budget is compute, the same for both arms: ``budget`` optimizer steps (batch 32) on
-whole 256x256 frames, where a step on level-1 patches counts 1/16 and one on level-2
-patches 1/4 (``curriculum.LEVEL_COST``). The curriculum spends ``shares`` of the budget
-on levels 1-4; the direct arm spends all of it on level 3. One Adam optimizer with one
-cosine schedule runs through all of an arm's steps. The wall time of each run is
-reported too. Both arms are judged as float Keras models on one held-out level-3 test
-set and one level-4 test set (test seeds; real backgrounds from the real frames'
-``testing`` half), at the threshold that maximises Youden's J on validation frames.
+The budget is compute, the same for both arms: the cost of ``budget`` optimizer steps of
+32 whole 256x256 frames, where a step on level-1 patches counts 1/16 and one on level-2
+patches 1/4 (``curriculum.LEVEL_COST``), spent in steps of ``batch`` inputs. The
+curriculum spends ``shares`` of the budget on levels 1-4; the direct arm spends all of
+it on level 3. One Adam optimizer with one cosine schedule runs through all of an arm's
+steps. The wall time of each run is reported too. Both arms are judged as float Keras
+models on one held-out level-3 test set and one level-4 test set (test seeds; real
+backgrounds from the real frames' ``testing`` half), at the threshold that maximises
+Youden's J on validation frames.
 ``cathnet-train compare`` writes the table to ``training/RESULTS.md``.
 """
 
@@ -49,6 +50,7 @@ class CompareConfig:
     level4: int = 600
     budget: int = 300  # frame steps per arm (batch 32; see the module's docstring)
     shares: tuple[float, float, float, float] = (0.3, 0.2, 0.3, 0.2)  # of the budget, levels 1-4 (curriculum)
+    batch: int = 32  # inputs per optimizer step, both arms (training/RESULTS.md was measured at 32)
     validation: int = 300
     test3: int = 500
     test4: int = 400  # photos taken; the capture gates refuse some
@@ -58,7 +60,7 @@ class CompareConfig:
 
     def stage_steps(self) -> list[int]:
         """Optimizer steps per curriculum level; their cost adds up to ``budget`` frame steps."""
-        return curriculum.stage_steps(self.budget, self.shares)
+        return curriculum.stage_steps(self.budget, self.shares, self.batch)
 
 
 @dataclass
@@ -87,9 +89,12 @@ def train_arm(arm: str, seed: int, data: _Data, config: CompareConfig) -> tuple[
     """One arm trained from scratch with ``seed``; the model and its training seconds."""
     keras.utils.set_random_seed(seed)
     model = build_model(None, config.growth, vessel_head=True)
-    plan = list(zip(curriculum.LEVELS, config.stage_steps())) if arm == "curriculum" else [(3, config.budget)]
+    if arm == "curriculum":
+        plan = list(zip(curriculum.LEVELS, config.stage_steps()))
+    else:
+        plan = [(3, curriculum.stage_steps(config.budget, (0.0, 0.0, 1.0, 0.0), config.batch)[2])]
     t0 = time.time()
-    curriculum.run(model, data.train, plan, config.learning_rate, seed)
+    curriculum.run(model, data.train, plan, config.learning_rate, seed, batch=config.batch)
     return model, time.time() - t0
 
 
@@ -166,6 +171,7 @@ def verdict(runs: list[dict[str, Any]]) -> list[str]:
 def to_markdown(result: dict[str, Any], command: str) -> str:
     """``training/RESULTS.md``: the table with every seed, the means, and how it was made."""
     c = result["config"]
+    batch = c.get("batch", curriculum.FRAME_STEP)  # logs from before the batch size was a setting ran at 32
     lines = [
         "# Does the curriculum help? (synthetic data)",
         "",
@@ -174,8 +180,9 @@ def to_markdown(result: dict[str, Any], command: str) -> str:
         "",
         f"- Budget: the compute of {c['budget']} optimizer steps of 32 whole 256x256 frames per arm (a step on "
         f"64x64 level-1 patches counts 1/16, on 128x128 level-2 patches 1/4). The curriculum spends {c['shares']} "
-        f"of it on levels 1-4, that is {curriculum.stage_steps(c['budget'], c['shares'])} "
-        f"steps; the direct arm {c['budget']} steps on level 3. One Adam optimizer with one cosine schedule "
+        f"of it on levels 1-4, that is {curriculum.stage_steps(c['budget'], c['shares'], batch)} "
+        f"steps of {batch}; the direct arm {curriculum.stage_steps(c['budget'], (0, 0, 1, 0), batch)[2]} steps "
+        f"on level 3. One Adam optimizer with one cosine schedule "
         f"(from {c['learning_rate']}) per arm.",
         f"- Training data: {c['level1']} level-1 patches, {c['level2']} level-2 patches, {c['level3']} level-3 "
         f"frames, {c['level4']} level-4 photos mixed with as many level-3 frames (the direct arm uses the level-3 "

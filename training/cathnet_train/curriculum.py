@@ -9,7 +9,9 @@
 
 The network is fully convolutional, so a step on small patches costs less: a step on
 level-1 patches counts 1/16 of a step on whole frames, on level-2 patches 1/4. A
-budget is given in such frame steps and split over the levels by ``shares``; one Adam
+budget is given in frame steps (the compute of one step on ``FRAME_STEP`` whole
+frames), split over the levels by ``shares`` and spent in optimizer steps of any
+batch size (a step of 16 frames is half a frame step); one Adam
 optimizer with one cosine schedule runs through all stages, and each stage starts
 from the previous one's weights. The shipped recipe (``cathnet_train.train``) and the
 comparison with direct training (``cathnet_train.compare``) both train through here.
@@ -34,19 +36,20 @@ LEVELS = (1, 2, 3, 4)
 LEVEL_COST = {1: (64 / 256) ** 2, 2: (128 / 256) ** 2, 3: 1.0, 4: 1.0}
 # Where each level's training inputs start in the train split's seeds (disjoint ranges).
 TRAIN_OFFSETS = {1: 600_000, 2: 700_000, 3: 0, 4: 500_000}
-BATCH = 32
+FRAME_STEP = 32  # inputs in one step of the budget's unit
 
 
-def stage_steps(budget: int, shares: tuple[float, ...]) -> list[int]:
-    """Optimizer steps per level whose cost adds up to ``budget`` frame steps.
+def stage_steps(budget: int, shares: tuple[float, ...], batch: int = FRAME_STEP) -> list[int]:
+    """Optimizer steps of ``batch`` inputs per level whose cost adds up to ``budget`` frame steps.
 
     Args:
         budget: frame steps in all.
         shares: the fraction of ``budget`` spent on each of levels 1-4.
+        batch: inputs per optimizer step.
     """
     frame_steps = [int(round(share * budget)) for share in shares]
     frame_steps[2] += budget - sum(frame_steps)
-    return [round(n / LEVEL_COST[level]) for level, n in zip(LEVELS, frame_steps)]
+    return [round(n * FRAME_STEP / (batch * LEVEL_COST[level])) for level, n in zip(LEVELS, frame_steps)]
 
 
 @dataclass
@@ -88,19 +91,20 @@ def build_material(counts: dict[int, int], look: dataset.LookSpec, workers: int 
     return Material(levels, len(photos.x), refused)
 
 
-def fit_steps(model: keras.Model, batch: dataset.Batch, steps: int, rng: np.random.Generator) -> dict[str, float]:
-    """``steps`` optimizer steps of 32 over ``batch``, reshuffled each time it runs out.
+def fit_steps(model: keras.Model, data: dataset.Batch, steps: int, rng: np.random.Generator,
+              batch: int = FRAME_STEP) -> dict[str, float]:
+    """``steps`` optimizer steps of ``batch`` inputs over ``data``, reshuffled each time it runs out.
 
     Returns:
         The losses of the last pass.
     """
-    targets = {k: v for k, v in batch.targets().items() if k in model.output_names}
-    per_pass = max(1, len(batch.x) // BATCH)
+    targets = {k: v for k, v in data.targets().items() if k in model.output_names}
+    per_pass = max(1, len(data.x) // batch)
     logs: dict[str, float] = {}
     while steps > 0:
         take = min(steps, per_pass)
-        idx = np.sort(rng.permutation(len(batch.x))[: take * BATCH])
-        history = model.fit(batch.x[idx], {k: v[idx] for k, v in targets.items()}, batch_size=BATCH, epochs=1,
+        idx = np.sort(rng.permutation(len(data.x))[: take * batch])
+        history = model.fit(data.x[idx], {k: v[idx] for k, v in targets.items()}, batch_size=batch, epochs=1,
                             shuffle=True, verbose=0)
         logs = {k: round(float(v[-1]), 5) for k, v in history.history.items()}
         steps -= take
@@ -108,8 +112,9 @@ def fit_steps(model: keras.Model, batch: dataset.Batch, steps: int, rng: np.rand
 
 
 def run(model: keras.Model, material: Material, plan: list[tuple[int, int]], learning_rate: float,
-        seed: int, log: bool = False) -> list[dict[str, Any]]:
-    """Trains ``model`` on each (level, steps) of ``plan`` in turn, from the last stage's weights.
+        seed: int, log: bool = False, batch: int = FRAME_STEP) -> list[dict[str, Any]]:
+    """Trains ``model`` on each (level, steps) of ``plan`` in turn, from the last stage's weights;
+    ``steps`` are optimizer steps of ``batch`` inputs.
 
     One Adam optimizer with one cosine schedule (from ``learning_rate`` down to 5 %) runs
     through all the steps of ``plan``.
@@ -123,8 +128,9 @@ def run(model: keras.Model, material: Material, plan: list[tuple[int, int]], lea
     stages = []
     for level, steps in plan:
         t0 = time.time()
-        losses = fit_steps(model, material.levels[level], steps, rng)
-        stages.append({"level": level, "steps": steps, "seconds": round(time.time() - t0, 1), "losses": losses})
+        losses = fit_steps(model, material.levels[level], steps, rng, batch)
+        stages.append({"level": level, "steps": steps, "batch": batch, "seconds": round(time.time() - t0, 1),
+                       "losses": losses})
         if log:
             print(f"level {level}: {steps} steps in {stages[-1]['seconds']:.0f} s, {losses}", flush=True)
     return stages
