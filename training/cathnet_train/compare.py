@@ -92,7 +92,7 @@ def train_arm(arm: str, seed: int, data: _Data, config: CompareConfig) -> tuple[
     if arm == "curriculum":
         plan = list(zip(curriculum.LEVELS, config.stage_steps()))
     else:
-        plan = [(3, curriculum.stage_steps(config.budget, (0.0, 0.0, 1.0, 0.0), config.batch)[2])]
+        plan = [(3, curriculum.level_steps(config.budget, 3, config.batch))]
     t0 = time.time()
     curriculum.run(model, data.train, plan, config.learning_rate, seed, batch=config.batch)
     return model, time.time() - t0
@@ -181,7 +181,7 @@ def to_markdown(result: dict[str, Any], command: str) -> str:
         f"- Budget: the compute of {c['budget']} optimizer steps of 32 whole 256x256 frames per arm (a step on "
         f"64x64 level-1 patches counts 1/16, on 128x128 level-2 patches 1/4). The curriculum spends {c['shares']} "
         f"of it on levels 1-4, that is {curriculum.stage_steps(c['budget'], c['shares'], batch)} "
-        f"steps of {batch}; the direct arm {curriculum.stage_steps(c['budget'], (0, 0, 1, 0), batch)[2]} steps "
+        f"steps of {batch}; the direct arm {curriculum.level_steps(c['budget'], 3, batch)} steps "
         f"on level 3. One Adam optimizer with one cosine schedule "
         f"(from {c['learning_rate']}) per arm.",
         f"- Training data: {c['level1']} level-1 patches, {c['level2']} level-2 patches, {c['level3']} level-3 "

@@ -49,7 +49,12 @@ def stage_steps(budget: int, shares: tuple[float, ...], batch: int = FRAME_STEP)
     """
     frame_steps = [int(round(share * budget)) for share in shares]
     frame_steps[2] += budget - sum(frame_steps)
-    return [round(n * FRAME_STEP / (batch * LEVEL_COST[level])) for level, n in zip(LEVELS, frame_steps)]
+    return [level_steps(n, level, batch) for level, n in zip(LEVELS, frame_steps)]
+
+
+def level_steps(frame_steps: int, level: int, batch: int = FRAME_STEP) -> int:
+    """Optimizer steps of ``batch`` inputs of ``level`` that cost ``frame_steps`` frame steps."""
+    return round(frame_steps * FRAME_STEP / (batch * LEVEL_COST[level]))
 
 
 @dataclass
