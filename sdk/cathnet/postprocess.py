@@ -1,7 +1,9 @@
 """Model outputs → lesions in the caller's pixels.
 
 The lesion map (stride ``s``) holds a centre heatmap and a %DS estimate per cell.
-Lesions are local maxima of the heatmap, refined to sub-cell precision by the
+Lesions are local maxima of the heatmap, strongest first, each at least
+``min_separation`` cells from a stronger one (an int8 map has plateaus: two equal
+neighbouring cells are one lesion, not two), refined to sub-cell precision by the
 heat-weighted centroid of their 3x3 neighbourhood; the box is the extent of the
 peak's half-maximum region. Every coordinate goes back through the letterbox.
 """
@@ -27,6 +29,7 @@ class PostprocessConfig:
     lesion_threshold: float = 0.3
     max_lesions: int = 5
     stride: int = 8
+    min_separation: int = 2  # cells (Chebyshev) between two reported lesions
 
     @classmethod
     def from_card(cls, card: dict[str, Any]) -> PostprocessConfig:
@@ -35,6 +38,7 @@ class PostprocessConfig:
             threshold=float(pp["threshold"]),
             lesion_threshold=float(pp.get("lesion_threshold", 0.3)),
             max_lesions=int(pp.get("max_lesions", 5)),
+            min_separation=int(pp.get("min_separation", 2)),
             stride=int(card["outputs"]["lesion_map"]["stride"]),
         )
 
@@ -64,11 +68,15 @@ def find_lesions(
     ys, xs = np.nonzero(local_max)
     order = np.argsort(-heat[ys, xs], kind="stable")
     lesions: list[Lesion] = []
-    for k in order[: config.max_lesions]:
+    peaks: list[tuple[int, int]] = []
+    for k in order:
         cy, cx = int(ys[k]), int(xs[k])
         peak = float(heat[cy, cx])
-        if peak < config.lesion_threshold and not (force_top and not lesions):
+        if len(lesions) == config.max_lesions or (peak < config.lesion_threshold and not (force_top and not lesions)):
             break
+        if any(max(abs(cy - py), abs(cx - px)) <= config.min_separation for py, px in peaks):
+            continue
+        peaks.append((cy, cx))
         y0, y1, x0, x1 = max(cy - 1, 0), min(cy + 2, h), max(cx - 1, 0), min(cx + 2, w)
         weights = heat[y0:y1, x0:x1]
         gy, gx = np.mgrid[y0:y1, x0:x1]

@@ -49,3 +49,18 @@ def test_positive_call_always_shows_where() -> None:
 
 def test_empty_map_gives_no_lesions() -> None:
     assert find_lesions(np.zeros((32, 32, 2), np.float32), Letterbox.fit(300, 300, 256, 256), CONFIG, True) == ()
+
+
+def test_an_int8_plateau_is_one_lesion() -> None:
+    # Quantised maps have plateaus: two neighbouring cells with the same value are both
+    # ">= their neighbourhood"; they are one narrowing, reported once.
+    lesion_map = _map([(12, 12, 0.8, 0.6)])
+    lesion_map[12, 13, 0] = lesion_map[12, 12, 0]
+    lesions = find_lesions(lesion_map, Letterbox.fit(256, 256, 256, 256), CONFIG)
+    assert len(lesions) == 1
+    assert 12 * 8 + 3.5 <= lesions[0].x <= 13 * 8 + 3.5  # between the two cells' centres
+
+
+def test_lesions_three_cells_apart_stay_two() -> None:
+    lesions = find_lesions(_map([(10, 12, 0.8, 0.6), (13, 12, 0.7, 0.6)]), Letterbox.fit(256, 256, 256, 256), CONFIG)
+    assert len(lesions) == 2
