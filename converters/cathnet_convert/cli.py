@@ -33,10 +33,12 @@ def _parser() -> argparse.ArgumentParser:
 def _human(result: dict[str, Any]) -> str:
     lines = [DISCLAIMER, f"bundle {result['bundle']} ({result['model']['id']} {result['model']['version']})",
              f"golden set: {result['golden_set']}",
-             f"reference: {result['reference']}, AUC {result['reference_auc']}, threshold {result['threshold']}"]
+             f"reference: {result['reference']}, AUC {result['reference_auc']}, threshold {result['threshold']}",
+             f"agreement: calls on frames the reference scores more than {result['call_margin']} from the threshold "
+             "(all frames in brackets)"]
     for name, row in result["variants"].items():
         verdict = "ok" if row["passed"] else "FAIL: " + "; ".join(row["failures"])
-        lines.append(f"  {name:28s} AUC {row['auc']:.4f}  agreement {row['agreement']:.4f}  "
+        lines.append(f"  {name:28s} AUC {row['auc']:.4f}  agreement {row['agreement']:.4f} ({row['agreement_all']:.4f})  "
                      f"max|dp| {row['max_abs_diff']:.4f}  map max|d| {row['lesion_map_max_abs_diff']:.4f}  "
                      f"{row['bytes']:>8d} B  {verdict}")
     for name, reason in result["skipped"].items():

@@ -42,6 +42,12 @@ INT8_LIMITS = {"auc_drop": 0.01, "agreement": 0.95, "lesion_map_mean_abs_diff": 
 # tflite-runtime 2.14 runs int8 on its reference kernels (no XNNPACK), which round
 # differently from LiteRT's: its calls must agree with LiteRT's and the float model's.
 RUNTIME_LIMITS = {"agreement": 0.99}
+# Agreement counts decided calls only: frames the compared-against model scores more than
+# CALL_MARGIN from the threshold. A float variant may move a probability by up to 0.02
+# (FLOAT_LIMITS), so a frame within 0.02 of the threshold may flip without any limit
+# being broken; counting it would fail a variant for where the threshold happens to lie.
+# The agreement over all frames is reported beside it (``agreement_all``).
+CALL_MARGIN = FLOAT_LIMITS["max_abs_diff"]
 
 
 @dataclass(frozen=True)
@@ -105,15 +111,23 @@ def _run_tflite_runtime(python: Path, path: Path, outputs: dict[str, list[int]],
 
 def compare(reference: dict[str, npt.NDArray[np.float32]], got: dict[str, npt.NDArray[np.float32]],
             labels: npt.NDArray[np.float32], threshold: float) -> dict[str, Any]:
-    """AUC (labelled rows), call agreement at ``threshold``, and |difference| statistics."""
+    """AUC (labelled rows), call agreement at ``threshold``, and |difference| statistics.
+
+    ``agreement`` is over the frames ``reference`` scores more than ``CALL_MARGIN`` from
+    the threshold (``undecided`` counts the others); ``agreement_all`` over every frame.
+    """
     ref_p = reference["probability"].reshape(-1)
     got_p = got["probability"].reshape(-1)
     diff = np.abs(got_p - ref_p)
     map_diff = np.abs(got["lesion_map"] - reference["lesion_map"])
     n = len(labels)
+    same_call = (got_p >= threshold) == (ref_p >= threshold)
+    decided = np.abs(ref_p - threshold) > CALL_MARGIN
     return {
         "auc": round(roc_auc(labels, got_p[:n]), 4),
-        "agreement": round(float(np.mean((got_p >= threshold) == (ref_p >= threshold))), 4),
+        "agreement": round(float(np.mean(same_call[decided])), 4) if decided.any() else 1.0,
+        "agreement_all": round(float(np.mean(same_call)), 4),
+        "undecided": int(np.count_nonzero(~decided)),
         "max_abs_diff": round(float(diff.max()), 4),
         "mean_abs_diff": round(float(diff.mean()), 5),
         "lesion_map_max_abs_diff": round(float(map_diff.max()), 4),
@@ -143,11 +157,11 @@ def verify(bundle_path: Path | None = None, n: int = 200, real_dir: Path | None 
     """Runs every variant of the bundle on the golden set against its ``reference`` model.
 
     Returns:
-        ``{"reference_auc", "golden_set", "threshold", "variants": {name: {"auc",
-        "agreement", "max_abs_diff", "mean_abs_diff", "lesion_map_max_abs_diff",
+        ``{"reference_auc", "golden_set", "threshold", "call_margin", "variants": {name: {"auc",
+        "agreement", "agreement_all", "undecided", "max_abs_diff", "mean_abs_diff", "lesion_map_max_abs_diff",
         "lesion_map_mean_abs_diff", "bytes", "executor", "passed", "failures"}},
         "skipped": {name: reason}, "passed"}``; the tflite-runtime row adds
-        ``agreement_vs_litert`` and ``max_abs_diff_vs_litert``.
+        ``agreement_vs_litert``, ``agreement_all_vs_litert`` and ``max_abs_diff_vs_litert``.
     """
     import keras  # the float reference: TensorFlow only here, never in the SDK
 
@@ -174,7 +188,8 @@ def verify(bundle_path: Path | None = None, n: int = 200, real_dir: Path | None 
         failures = _judge(name.split("@")[0], kind, row, reference_auc)
         if litert is not None:
             versus = compare(litert, got, golden.labels, threshold)
-            row |= {"agreement_vs_litert": versus["agreement"], "max_abs_diff_vs_litert": versus["max_abs_diff"]}
+            row |= {"agreement_vs_litert": versus["agreement"], "agreement_all_vs_litert": versus["agreement_all"],
+                    "max_abs_diff_vs_litert": versus["max_abs_diff"]}
             if versus["agreement"] < RUNTIME_LIMITS["agreement"]:
                 failures.append(f"agreement with LiteRT {versus['agreement']} < {RUNTIME_LIMITS['agreement']}")
         variants[name] = row | {"passed": not failures, "failures": failures}
@@ -211,6 +226,7 @@ def verify(bundle_path: Path | None = None, n: int = 200, real_dir: Path | None 
         "reference": f"{refs[0]} (Keras float model)",
         "reference_auc": reference_auc,
         "threshold": threshold,
+        "call_margin": CALL_MARGIN,
         "variants": variants,
         "skipped": skipped,
         "passed": all(v["passed"] for v in variants.values()),

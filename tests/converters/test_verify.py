@@ -22,7 +22,7 @@ from cathnet.bundle import CARD_NAME, default_bundle_path, sha256_of, size_of  #
 from cathnet_convert.cli import main  # noqa: E402
 from cathnet_convert.coreml import to_mlpackage  # noqa: E402
 from cathnet_convert.tflite import to_float  # noqa: E402
-from cathnet_convert.verify import verify  # noqa: E402
+from cathnet_convert.verify import CALL_MARGIN, compare, verify  # noqa: E402
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
@@ -48,6 +48,21 @@ def test_the_shipped_bundle_passes(shipped_result: dict) -> None:
     assert abs(r["variants"]["tflite_int8"]["auc"] - r["reference_auc"]) <= 0.01
     assert "coreml@coreml" in r["skipped"] or "coreml@coreml" in r["variants"]
     assert "synthetic" in r["golden_set"]
+
+
+def test_agreement_counts_decided_calls_only() -> None:
+    # Four frames, threshold 0.5. One sits on the threshold and flips by 0.01 (allowed:
+    # float variants may move 0.02); one far from it flips by 0.3 (a real disagreement).
+    threshold = 0.5
+    ref = np.array([0.2, 0.495, 0.8, 0.9], np.float32)
+    got = np.array([0.2, 0.505, 0.8, 0.6 - 0.3], np.float32)
+    lesion_map = np.zeros((4, 2, 2, 2), np.float32)
+    row = compare({"probability": ref, "lesion_map": lesion_map}, {"probability": got, "lesion_map": lesion_map},
+                  np.array([0, 1, 0, 1], np.float32), threshold)
+    assert abs(0.495 - threshold) <= CALL_MARGIN
+    assert row["undecided"] == 1
+    assert row["agreement"] == pytest.approx(2 / 3, abs=1e-4)  # the far flip counts
+    assert row["agreement_all"] == pytest.approx(2 / 4)
 
 
 def _reference_model() -> keras.Model:
