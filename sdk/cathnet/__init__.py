@@ -24,7 +24,7 @@ from cathnet.errors import (
     ModelIntegrityError,
     ModelNotFoundError,
 )
-from cathnet.findings import DISCLAIMER, Findings, Lesion, severity_for
+from cathnet.findings import DISCLAIMER, AnalysedView, Findings, Lesion, severity_for
 from cathnet.image_input import read_image
 
 __version__ = "0.1.0"
@@ -32,6 +32,7 @@ __version__ = "0.1.0"
 __all__ = [
     "BACKENDS",
     "DISCLAIMER",
+    "AnalysedView",
     "Analyzer",
     "BackendUnavailableError",
     "CaptureError",

@@ -20,8 +20,8 @@ import numpy as np
 from cathnet import backends, capture, image_input
 from cathnet.bundle import ModelBundle
 from cathnet.errors import BackendUnavailableError
-from cathnet.findings import Findings
-from cathnet.postprocess import PostprocessConfig, find_lesions
+from cathnet.findings import AnalysedView, Findings
+from cathnet.postprocess import PostprocessConfig, find_lesions, heatmap_in_image
 from cathnet.preprocess import preprocess
 
 
@@ -89,7 +89,7 @@ class Analyzer:
         """The name of the bundle artifact (variant) that runs, e.g. ``tflite_int8``."""
         return self._artifact
 
-    def predict(self, image: image_input.ImageInput, photo: bool = False) -> Findings:
+    def predict(self, image: image_input.ImageInput, photo: bool = False, keep_view: bool = False) -> Findings:
         """Analyses one angiogram frame.
 
         Args:
@@ -97,6 +97,9 @@ class Analyzer:
                 (H, W, 3) BGR or (H, W, 4) BGRA, uint8 or uint16, at least 64 px a side.
             photo: ``image`` is a photo of the monitor: find the screen, rectify it,
                 crop the angiogram viewport, then analyse.
+            keep_view: also return what the model looked at (``Findings.view``: the
+                image, the lesion heatmap over it and the lesions in its pixels), for
+                an app that shows it.
 
         Returns:
             Findings with every coordinate in the input image's pixels (the photo's,
@@ -113,7 +116,7 @@ class Analyzer:
             BackendUnavailableError: the analyzer was closed (``analyzer.closed``).
         """
         if photo:
-            return self._predict_photo(image)
+            return self._predict_photo(image, keep_view)
         if self._closed:
             raise BackendUnavailableError("analyzer.closed", "expected an open Analyzer, got a closed one")
         t0 = time.perf_counter()
@@ -127,6 +130,9 @@ class Analyzer:
         probability = float(np.clip(outputs["probability"].reshape(-1)[0], 0.0, 1.0))
         stenosis = probability >= self._post.threshold
         lesions = find_lesions(outputs["lesion_map"][0], box, self._post, force_top=stenosis)
+        view = None
+        if keep_view:
+            view = AnalysedView(pixels, heatmap_in_image(outputs["lesion_map"][0], box, self._post.stride), lesions)
         t4 = time.perf_counter()
         timing = {
             "decode": (t1 - t0) * 1e3,
@@ -144,9 +150,10 @@ class Analyzer:
             timing_ms=timing,
             model=self.model,
             backend=self._backend.name,
+            view=view,
         )
 
-    def _predict_photo(self, image: image_input.ImageInput) -> Findings:
+    def _predict_photo(self, image: image_input.ImageInput, keep_view: bool) -> Findings:
         t0 = time.perf_counter()
         pixels = image_input.load(image)
         spec = self._bundle.input_spec
@@ -154,7 +161,7 @@ class Analyzer:
         found, rect, quality = captured.screen, captured.rectified, captured.quality
         x0, y0, x1, y1 = captured.viewport
         t1 = time.perf_counter()
-        inner = self.predict(captured.image)
+        inner = self.predict(captured.image, keep_view=keep_view)
         in_rect = [
             dataclasses.replace(
                 l, x=l.x + x0, y=l.y + y0, box=(l.box[0] + x0, l.box[1] + y0, l.box[2] + x0, l.box[3] + y0)

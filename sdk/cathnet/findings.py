@@ -6,6 +6,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 SEVERITIES = ("mild", "moderate", "severe")
 SIGNIFICANT_DS = 50.0
 SEVERE_DS = 70.0
@@ -68,6 +71,22 @@ class Lesion:
         }
 
 
+@dataclass(frozen=True, eq=False)
+class AnalysedView:
+    """What the model looked at, for display (``Analyzer.predict(..., keep_view=True)``).
+
+    Attributes:
+        image: the image that was preprocessed: the input frame, or for a photo the
+            rectified angiogram viewport. Any accepted dtype and layout.
+        heatmap: (H, W) float32 in [0, 1], the lesion-centre heatmap over ``image``.
+        lesions: the lesions in ``image``'s pixels (for a photo, not the photo's).
+    """
+
+    image: npt.NDArray[Any]
+    heatmap: npt.NDArray[np.float32]
+    lesions: tuple[Lesion, ...]
+
+
 @dataclass(frozen=True)
 class Findings:
     """What the model found in one image.
@@ -84,6 +103,7 @@ class Findings:
         backend: the backend that actually ran.
         screen: capture result for photos (None for digital frames).
         warnings: quality warnings (codes) that did not stop the analysis.
+        view: what the model looked at, when asked for (never in ``to_dict``).
     """
 
     stenosis_probability: float
@@ -96,6 +116,7 @@ class Findings:
     backend: str = ""
     screen: dict[str, Any] | None = None
     warnings: tuple[str, ...] = ()
+    view: AnalysedView | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.stenosis_probability <= 1.0:

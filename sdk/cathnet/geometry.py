@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -52,6 +53,13 @@ class Letterbox:
         canvas = np.full((height, width), fill, np.float32)
         canvas[self.pad_y : self.pad_y + new_h, self.pad_x : self.pad_x + new_w] = content
         return canvas
+
+    def map_to_image(self, model_map: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """A (height, width) map over the model input → the same map over the image's pixels."""
+        new_w, new_h = self.content_size
+        content = model_map[self.pad_y : self.pad_y + new_h, self.pad_x : self.pad_x + new_w]
+        return cv2.resize(np.ascontiguousarray(content, dtype=np.float32), (self.image_width, self.image_height),
+                          interpolation=cv2.INTER_LINEAR)
 
     def to_model(self, points: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """(N, 2) image pixels → model pixels."""

@@ -105,6 +105,18 @@ def find_lesions(
     return tuple(lesions)
 
 
+def heatmap_in_image(lesion_map: npt.NDArray[np.float32], box: Letterbox, stride: int) -> npt.NDArray[np.float32]:
+    """The (h, w, 2) lesion map's heat channel resampled to the image's (H, W) pixels.
+
+    Cell (i, j) covers model pixels [j*stride, (j+1)*stride); its value is placed at
+    the cell centre, as ``find_lesions`` places lesions, then the letterbox is undone.
+    """
+    heat = np.ascontiguousarray(lesion_map[..., 0], dtype=np.float32)
+    h, w = heat.shape
+    model = cv2.resize(heat, (w * stride, h * stride), interpolation=cv2.INTER_LINEAR)
+    return np.clip(box.map_to_image(model), 0.0, 1.0)
+
+
 def _half_max_extent(heat: npt.NDArray[np.float32], cy: int, cx: int) -> tuple[int, int, int, int]:
     """Cell bounds (x0, y0, x1, y1) of the half-maximum region connected to the peak."""
     region = (heat >= 0.5 * heat[cy, cx]).astype(np.uint8)

@@ -106,3 +106,22 @@ def test_each_tflite_variant_of_the_shipped_bundle_runs(sample_paths: list) -> N
             assert a.model["sha256"] == a.bundle.artifacts[variant].sha256
     assert abs(results["tflite_fp16"] - results["tflite_fp32"]) < 0.01
     assert abs(results["tflite_int8"] - results["tflite_fp32"]) < 0.1
+
+
+def test_keep_view_returns_what_the_model_looked_at(analyzer: cathnet.Analyzer, sample_paths: list[Path]) -> None:
+    image = cathnet.read_image(sample_paths[0])
+    plain = analyzer.predict(image)
+    findings = analyzer.predict(image, keep_view=True)
+    assert plain.view is None and findings.view is not None
+    assert findings.to_dict().keys() == plain.to_dict().keys()  # the JSON record does not change
+    view = findings.view
+    assert view.image.shape == image.shape
+    assert view.heatmap.shape == image.shape[:2] and view.heatmap.dtype == np.float32
+    assert 0.0 <= view.heatmap.min() and view.heatmap.max() <= 1.0
+    assert view.lesions == findings.lesions
+    top = findings.top_lesion
+    # The heatmap peaks where the top lesion is (within a lesion-map cell, 8 model px).
+    cell = 8 * max(image.shape[:2]) / 256
+    y, x = np.unravel_index(np.argmax(view.heatmap), view.heatmap.shape)
+    assert np.hypot(x - top.x, y - top.y) <= 1.5 * cell
+    assert view.heatmap[round(top.y), round(top.x)] == pytest.approx(top.score, abs=0.1)

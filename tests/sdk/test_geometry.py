@@ -29,3 +29,14 @@ def test_round_trip_and_clipping() -> None:
     # A point in the padding maps to the nearest image pixel, never outside the image.
     outside = box.to_image([[128.0, 0.0]])[0]
     assert 0.0 <= outside[1] <= 479.0
+
+
+def test_a_model_map_goes_back_to_the_image_pixels() -> None:
+    box = Letterbox.fit(400, 200, 256, 256)  # scale 0.64, pad_y 64
+    model_map = np.zeros((256, 256), np.float32)
+    mx, my = box.to_model([[300.0, 50.0]])[0]
+    model_map[round(my) - 2 : round(my) + 3, round(mx) - 2 : round(mx) + 3] = 1.0
+    image_map = box.map_to_image(model_map)
+    assert image_map.shape == (200, 400)
+    y, x = np.unravel_index(np.argmax(image_map), image_map.shape)
+    assert abs(x - 300) <= 3 and abs(y - 50) <= 3

@@ -60,3 +60,16 @@ def test_cli_photo_records_the_screen_and_fails_cleanly_without_one(tmp_path: Pa
     assert "capture" in records[0]["timing_ms"]
     assert not records[1]["ok"] and records[1]["error"]["code"] == "capture.no_screen"
     assert Path(records[0]["overlay"]).is_file()
+
+
+def test_keep_view_gives_the_rectified_viewport_and_its_lesions(analyzer: cathnet.Analyzer) -> None:
+    seed = 9_700_004
+    photo = sim.simulate(seed, generate(seed, size=512, positive=True).image,
+                         conditions=sim.with_conditions(seed, hand=None))
+    findings = analyzer.predict(photo.image, photo=True, keep_view=True)
+    x0, y0, x1, y1 = findings.screen["viewport"]
+    view = findings.view
+    assert view.image.shape[:2] == (y1 - y0, x1 - x0) == view.heatmap.shape
+    assert len(view.lesions) == len(findings.lesions)
+    for lesion, in_rect in zip(view.lesions, findings.screen["lesions_rectified"]):
+        assert (lesion.x + x0, lesion.y + y0) == pytest.approx((in_rect["x"], in_rect["y"]), abs=0.01)
