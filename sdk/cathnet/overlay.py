@@ -11,6 +11,7 @@ import numpy.typing as npt
 from cathnet.findings import DISCLAIMER, Findings
 from cathnet.preprocess import to_grey
 
+HEAT_FLOOR = 0.1  # heat below this is not drawn
 _COLOURS = {"mild": (80, 200, 80), "moderate": (0, 170, 255), "severe": (40, 40, 255)}
 
 
@@ -24,17 +25,23 @@ def to_display(image: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:
     return cv2.cvtColor(np.ascontiguousarray(grey), cv2.COLOR_GRAY2BGR)
 
 
-def render(image: npt.NDArray[Any], findings: Findings) -> npt.NDArray[np.uint8]:
+def render(image: npt.NDArray[Any], findings: Findings,
+           heatmap: npt.NDArray[np.float32] | None = None) -> npt.NDArray[np.uint8]:
     """The image with lesion boxes, %DS labels, the probability and the disclaimer.
 
     Args:
         image: the array that was analysed (any accepted dtype and layout).
         findings: its findings (coordinates in that image's pixels).
+        heatmap: optional (H, W) lesion heatmap in [0, 1] over ``image``
+            (``Findings.view.heatmap``), washed over it in colour where it exceeds
+            ``HEAT_FLOOR``.
 
     Returns:
         (H', W', 3) uint8 BGR; small images are upscaled so that text stays legible.
     """
     canvas = to_display(image)
+    if heatmap is not None:
+        canvas = _wash(canvas, heatmap)
     h, w = canvas.shape[:2]
     up = max(1.0, 512.0 / max(h, w))
     if up > 1.0:
@@ -49,7 +56,8 @@ def render(image: npt.NDArray[Any], findings: Findings) -> npt.NDArray[np.uint8]
         x0, y0, x1, y1 = (round(v * up) for v in lesion.box)
         cv2.rectangle(canvas, (x0, y0), (x1, y1), colour, thick)
         cv2.drawMarker(canvas, (round(lesion.x * up), round(lesion.y * up)), colour, cv2.MARKER_CROSS, 12, thick)
-        label = f"{lesion.diameter_stenosis_percent:.0f}% DS {lesion.severity}"
+        # Whole points, rounded down: 49.7 % reads "49% DS mild", never "50% DS mild".
+        label = f"{int(lesion.diameter_stenosis_percent)}% DS {lesion.severity}"
         _text(canvas, label, (x0, max(y0 - 6, 14)), font_scale, colour, thick)
     verdict = "STENOSIS" if findings.stenosis else "no significant stenosis"
     _text(
@@ -64,6 +72,16 @@ def render(image: npt.NDArray[Any], findings: Findings) -> npt.NDArray[np.uint8]
     return canvas
 
 
+def _wash(canvas: npt.NDArray[np.uint8], heatmap: npt.NDArray[np.float32]) -> npt.NDArray[np.uint8]:
+    if heatmap.shape != canvas.shape[:2]:
+        raise ValueError(f"expected a heatmap of the image's size {canvas.shape[:2]}, got {heatmap.shape}")
+    heat = np.clip(heatmap, 0.0, 1.0)
+    colour = cv2.applyColorMap((heat * 255).astype(np.uint8), cv2.COLORMAP_JET)
+    # Opacity grows with the heat above the floor, so cold background stays untouched.
+    alpha = (np.clip((heat - HEAT_FLOOR) / (1.0 - HEAT_FLOOR), 0.0, 1.0) * 0.6)[..., None]
+    return (canvas * (1.0 - alpha) + colour * alpha).astype(np.uint8)
+
+
 def _text(
     canvas: npt.NDArray[np.uint8],
     text: str,
@@ -76,6 +94,6 @@ def _text(
     # (an outline drawn thicker would space the glyphs differently and smear).
     ascii_text = text.replace("—", "-")
     (tw, th), base = cv2.getTextSize(ascii_text, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
-    x, y = org
+    x, y = max(2, min(org[0], canvas.shape[1] - tw - 4)), org[1]  # a label near the right edge stays whole
     cv2.rectangle(canvas, (x - 2, y - th - 3), (x + tw + 2, y + base), (0, 0, 0), -1)
-    cv2.putText(canvas, ascii_text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, thick, cv2.LINE_AA)
+    cv2.putText(canvas, ascii_text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, colour, thick, cv2.LINE_AA)

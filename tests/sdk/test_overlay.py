@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from cathnet import Findings, Lesion
 from cathnet.overlay import render, to_display
@@ -28,3 +29,17 @@ def test_sixteen_bit_and_colour_inputs_display() -> None:
     assert disp.dtype == np.uint8 and disp.shape == (200, 256, 3)
     assert disp[0, 0, 0] < 10 and disp[0, -1, 0] > 245
     assert to_display(np.zeros((200, 256, 4), np.uint8)).shape == (200, 256, 3)
+
+
+def test_heatmap_washes_only_where_it_is_hot() -> None:
+    image = np.full((200, 256), 128, np.uint8)
+    heat = np.zeros((200, 256), np.float32)
+    heat[20:40, 200:240] = 0.9
+    out = render(image, _findings(), heatmap=heat)  # upscaled 2x
+    assert not np.array_equal(out[60, 440], (128, 128, 128))  # hot: coloured
+    assert np.array_equal(out[350, 100], (128, 128, 128))  # cold: untouched grey
+
+
+def test_a_heatmap_of_another_size_is_refused() -> None:
+    with pytest.raises(ValueError, match="heatmap"):
+        render(np.zeros((200, 256), np.uint8), _findings(), heatmap=np.zeros((10, 10), np.float32))

@@ -1,0 +1,3 @@
+from cathnet_bedside.app import entry
+
+entry()
