@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs CathNet with every extra into .venv, and the tflite-runtime fallback
-# environment into .venv-tflite (tflite-runtime 2.14 needs numpy < 2); runs the whole
+# environment into .venv-tflite (tflite-runtime 2.14 needs numpy < 2; OpenCV 4.12, as on
+# Android); runs the whole
 # test suite (whose converter checks also drive .venv-tflite), then the tflite-runtime
 # fallback tests inside .venv-tflite.
 set -euo pipefail
@@ -14,7 +15,8 @@ PY=${PYTHON:-python3}
 [ -x .venv-tflite/bin/python ] || "$PY" -m venv .venv-tflite
 .venv-tflite/bin/python -m pip install -q --upgrade pip
 .venv-tflite/bin/python -m pip install -q -r requirements/tflite-runtime.txt
+.venv-tflite/bin/python -m pip install -q --no-deps opencv-python-headless==4.12.0.88
 .venv-tflite/bin/python -m pip install -q --no-deps -e .
 
 .venv/bin/python -m pytest "$@"
-.venv-tflite/bin/python -m pytest -m tflite_runtime tests/sdk/test_tflite_runtime.py
+.venv-tflite/bin/python -m pytest -m tflite_runtime tests/sdk/test_tflite_runtime.py tests/app/test_android_stack.py

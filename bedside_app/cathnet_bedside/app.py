@@ -32,7 +32,8 @@ class Options:
     """How the app was started.
 
     Attributes:
-        data_dir: the app's data folder (captures, exports).
+        data_dir: the app's data folder (captures, exports); None: Kivy's
+            ``user_data_dir`` (the app's private storage on Android).
         image: analyse this file at start (scripted mode).
         kind: what ``image`` is: ``"photo"`` of the monitor or a digital ``"frame"``.
         video: use this video file as the camera.
@@ -41,18 +42,13 @@ class Options:
         timeout: seconds the scripted mode waits for its screen before giving up.
     """
 
-    data_dir: Path
+    data_dir: Path | None = None
     image: Path | None = None
     kind: str = "photo"
     video: Path | None = None
     screenshot: Path | None = None
     screen: str = "review"
     timeout: float = 120.0
-
-
-def default_data_dir() -> Path:
-    """The per-user data folder (Kivy's ``user_data_dir`` on Android)."""
-    return Path(os.environ.get("CATHNET_BEDSIDE_DATA", Path.home() / ".local" / "share" / "cathnet-bedside"))
 
 
 def configure_kivy(width: int = 1280, height: int = 800) -> None:
@@ -86,6 +82,7 @@ def build_app_class() -> type:
 
     class BedsideApp(App):  # type: ignore[misc, valid-type]
         title = "CathNet bedside (research use only)"
+        name = "cathnet-bedside"  # user_data_dir: ~/.config/cathnet-bedside on Linux
 
         def __init__(self, options: Options, make_analyzer: Callable[[], Analyzer] = Analyzer, **kwargs: Any) -> None:
             super().__init__(**kwargs)
@@ -111,9 +108,9 @@ def build_app_class() -> type:
 
         def on_start(self) -> None:
             try:
-                self.store = CaptureStore(self.options.data_dir)
-            except StorageError as exc:
-                self.capture_screen.show_problem(f"Cannot store captures\n{exc.message}")
+                self.store = CaptureStore(self.options.data_dir or Path(self.user_data_dir))
+            except (StorageError, OSError) as exc:  # OSError: Kivy could not make user_data_dir
+                self.capture_screen.show_problem(f"Cannot store captures\n{getattr(exc, 'message', exc)}")
                 self._script_done("capture", exit_code=1)
                 return
             self.worker = AnalysisWorker(self.store, self.make_analyzer, on_done=self._analysed,
@@ -151,6 +148,18 @@ def build_app_class() -> type:
             self.source.start(self._offer_frame)
 
         def _start_camera(self) -> None:
+            from kivy.utils import platform
+
+            if platform == "android":  # the camera permission is asked for at run time
+                from android.permissions import Permission, request_permissions  # python-for-android
+
+                request_permissions([Permission.CAMERA], lambda perms, grants: Clock.schedule_once(
+                    lambda dt: self._connect_camera() if all(grants) else self.capture_screen.show_problem(
+                        "No camera permission\nAllow the camera in the system settings, or open an image.")))
+                return
+            Clock.schedule_once(lambda dt: self._connect_camera())  # camera4kivy: a step after on_start
+
+        def _connect_camera(self) -> None:
             try:
                 source = camera_preview_class()()
                 self.capture_screen.add_widget(source, index=len(self.capture_screen.children))
@@ -336,7 +345,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--screenshot", type=Path, help="save a screenshot once the screen is shown, then exit")
     p.add_argument("--screen", default="review", choices=("review", "capture", "history"),
                    help="the screen the screenshot shows (default: review)")
-    p.add_argument("--data-dir", type=Path, default=None, help="the app's data folder (captures, exports)")
+    p.add_argument("--data-dir", type=Path, default=None,
+                   help="the app's data folder (default: $CATHNET_BEDSIDE_DATA, else Kivy's user_data_dir)")
     p.add_argument("--size", default="1280x800", help="window size WxH (default: a 10-inch tablet, landscape)")
     p.add_argument("--timeout", type=float, default=120.0, help="scripted mode: seconds before giving up")
     return p
@@ -355,7 +365,8 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.write(f"cathnet-bedside: expected an existing file, got {path}\n")
             return 2
     options = Options(
-        data_dir=args.data_dir or default_data_dir(),
+        data_dir=args.data_dir or (Path(os.environ["CATHNET_BEDSIDE_DATA"]) if "CATHNET_BEDSIDE_DATA" in os.environ
+                                   else None),
         image=args.image or args.frame,
         kind="frame" if args.frame else "photo",
         video=args.video,

@@ -112,3 +112,33 @@ def test_bad_files_are_refused_clearly(tmp_path: Path) -> None:
     assert done.returncode == 1 and "Traceback" not in done.stderr
     _screenshot(shot)
     assert not (tmp_path / "data" / "captures").exists() or not list((tmp_path / "data" / "captures").iterdir())
+
+
+def test_scripted_video_as_the_camera(tmp_path: Path, monitor_photo: Path) -> None:
+    import cathnet
+    from tests.app.test_sources import write_clip
+
+    clip = write_clip(tmp_path / "clip.avi", cathnet.read_image(monitor_photo), frames=30)
+    shot = tmp_path / "video.png"
+    done = _bedside(tmp_path, "--video", str(clip), "--screen", "capture", "--screenshot", str(shot))
+    assert done.returncode == 0, done.stderr[-2000:]
+    _screenshot(shot)
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"not a video")
+    done = _bedside(tmp_path, "--video", str(bad), "--screenshot", str(tmp_path / "bad.png"))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    _screenshot(tmp_path / "bad.png")
+
+
+def test_the_app_analyses_captures_left_pending_at_its_next_start(tmp_path: Path, monitor_photo: Path,
+                                                                 sample_paths: list[Path]) -> None:
+    import cathnet
+    from cathnet_bedside.storage import CaptureStore
+
+    # A capture saved but never analysed: what a kill mid-analysis leaves (test_worker.py).
+    left = CaptureStore(tmp_path / "data").save(cathnet.read_image(monitor_photo), "photo")
+    done = _bedside(tmp_path, "--frame", str(sample_paths[0]), "--screenshot", str(tmp_path / "shot.png"))
+    assert done.returncode == 0, done.stderr[-2000:]
+    records = {r.id: r for r in CaptureStore(tmp_path / "data").list()}
+    assert len(records) == 2 and records[left.id].status == "done"
+    assert all(r.status == "done" for r in records.values())
