@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 log = logging.getLogger(__name__)
+CAMERA_GRACE_S = 4.0  # seconds without a camera frame before the app says there is none
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ def build_app_class() -> type:
             self._script_target: str | None = None  # the screen the scripted mode waits for
             self._frames_shown = 0
             self._photo_shown: npt.NDArray[np.uint8] | None = None
+            self._frames_offered = 0
 
         # ----- lifecycle -------------------------------------------------------------
         def build(self) -> ScreenManager:
@@ -162,15 +164,28 @@ def build_app_class() -> type:
         def _connect_camera(self) -> None:
             try:
                 source = camera_preview_class()()
-                self.capture_screen.add_widget(source, index=len(self.capture_screen.children))
+                self.capture_screen.attach_camera(source)
                 source.start(self._offer_frame, self.store.root)
                 self.source = source
-            except Exception as exc:  # no camera provider or no camera on this device
+            except Exception as exc:  # no camera provider on this device
                 log.warning("no camera: %s", exc)
-                self.capture_screen.show_problem("No camera available\nOpen an image instead.")
+                self.capture_screen.show_problem(f"No camera available\nOpen an image instead ({exc}).")
+                return
+            # camera4kivy does not raise when there is no camera: it just sends no frames.
+            Clock.schedule_once(self._check_camera, CAMERA_GRACE_S)
+
+        def _check_camera(self, dt: float) -> None:
+            if self._frames_offered == 0:
+                self.source.stop()
+                self.capture_screen.detach_camera(self.source)
+                self.source = None
+                self.capture_screen.show_problem("No camera picture\nNo frame came from the camera: "
+                                                 "check it is connected and free, or open an image instead.")
+                self._script_done("capture", exit_code=1)
 
         def _offer_frame(self, frame: npt.NDArray[np.uint8]) -> None:
             # Called on the source's thread; the worker drops the frame while busy.
+            self._frames_offered += 1
             if self.worker is not None:
                 self.worker.offer_preview(frame)
 

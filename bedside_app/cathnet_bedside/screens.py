@@ -17,11 +17,13 @@ from kivy.graphics.texture import Texture
 from kivy.metrics import dp, sp
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
+from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.image import Image
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 from kivy.uix.scrollview import ScrollView
+from kivy.uix.widget import Widget
 
 from cathnet import DISCLAIMER
 from cathnet.capture import LiveState
@@ -77,8 +79,12 @@ class CaptureScreen(_Backdrop):
         super().__init__(name="capture", **kwargs)
         self.app = app
         root = BoxLayout(orientation="vertical", padding=dp(12), spacing=dp(8))
-        self.preview = Image(fit_mode="contain")
-        root.add_widget(self.preview)
+        # The tracked frames (outline drawn in) cover the camera's own widget, if any;
+        # transparent until the first frame, so no blank panel shows.
+        self.view_area = FloatLayout()
+        self.preview = Image(fit_mode="contain", color=(1, 1, 1, 0), pos_hint={"x": 0, "y": 0})
+        self.view_area.add_widget(self.preview)
+        root.add_widget(self.view_area)
         self.guidance = _label("Point the tablet at the angiogram monitor", HEADLINE, color=_AMBER)
         root.add_widget(self.guidance)
         self.detail = _label("", BODY, color=_GREY)
@@ -92,13 +98,27 @@ class CaptureScreen(_Backdrop):
         root.add_widget(_label(DISCLAIMER, BODY, color=_GREY))
         self.add_widget(root)
 
+    def attach_camera(self, camera: Widget) -> None:
+        """Puts the camera's widget (camera4kivy's Preview) behind the tracked frames."""
+        camera.pos_hint = {"x": 0, "y": 0}
+        camera.size_hint = (1, 1)
+        self.view_area.add_widget(camera, index=len(self.view_area.children))
+
+    def detach_camera(self, camera: Widget) -> None:
+        if camera.parent is self.view_area:
+            self.view_area.remove_widget(camera)
+
+    def _show_image(self, image: npt.NDArray[np.uint8]) -> None:
+        self.preview.texture = texture_of(image)
+        self.preview.color = (1, 1, 1, 1)
+
     def show_frame(self, frame: npt.NDArray[np.uint8], state: LiveState) -> None:
         """One tracked preview frame: outline drawn, guidance and shutter updated."""
         shown = frame.copy()
         if state.corners is not None:
             colour = (80, 220, 80) if state.steady else (0, 190, 255)
             cv2.polylines(shown, [np.round(state.corners).astype(np.int32)], True, colour, 3, cv2.LINE_AA)
-        self.preview.texture = texture_of(shown)
+        self._show_image(shown)
         self.guidance.text = state.message[0].upper() + state.message[1:]
         self.guidance.color = _GREEN if state.steady else _AMBER
         self.detail.text = ""
@@ -107,7 +127,7 @@ class CaptureScreen(_Backdrop):
     def show_problem(self, text: str, image: npt.NDArray[np.uint8] | None = None) -> None:
         """Guidance after a failed capture or an unreadable file (with the photo, if any)."""
         if image is not None:
-            self.preview.texture = texture_of(image)
+            self._show_image(image)
         headline, _, detail = text.partition("\n")
         self.guidance.text = headline
         self.guidance.color = _AMBER

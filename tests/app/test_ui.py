@@ -142,3 +142,11 @@ def test_the_app_analyses_captures_left_pending_at_its_next_start(tmp_path: Path
     records = {r.id: r for r in CaptureStore(tmp_path / "data").list()}
     assert len(records) == 2 and records[left.id].status == "done"
     assert all(r.status == "done" for r in records.values())
+
+
+@pytest.mark.skipif(Path("/dev/video0").exists(), reason="this machine has a camera")
+def test_no_camera_says_so_instead_of_a_blank_preview(tmp_path: Path) -> None:
+    shot = tmp_path / "nocam.png"
+    done = _bedside(tmp_path, "--screen", "capture", "--screenshot", str(shot), "--timeout", "60")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    _screenshot(shot)
