@@ -12,7 +12,6 @@ from typing import Any
 import cv2
 import numpy as np
 import numpy.typing as npt
-
 from cathnet import DISCLAIMER, Findings
 from cathnet.overlay import render
 

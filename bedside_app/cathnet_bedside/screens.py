@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 import cv2
 import numpy as np
 import numpy.typing as npt
+from cathnet import DISCLAIMER
+from cathnet.capture import LiveState
 from kivy.graphics import Color, Rectangle
 from kivy.graphics.texture import Texture
 from kivy.metrics import dp, sp
@@ -25,8 +27,6 @@ from kivy.uix.screenmanager import Screen
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
-from cathnet import DISCLAIMER
-from cathnet.capture import LiveState
 from cathnet_bedside import review
 from cathnet_bedside.storage import CaptureRecord
 

@@ -16,7 +16,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 import numpy.typing as npt
-
 from cathnet import InvalidImageError, read_image
 from cathnet.overlay import to_display
 

@@ -32,7 +32,6 @@ from typing import Any
 import cv2
 import numpy as np
 import numpy.typing as npt
-
 from cathnet import CathNetError, Findings
 from cathnet.overlay import to_display
 

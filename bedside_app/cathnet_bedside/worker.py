@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-
 from cathnet import Analyzer, CathNetError, read_image
 from cathnet.capture import LiveState, LiveTracker
+
 from cathnet_bedside.review import review_image
 from cathnet_bedside.storage import CaptureRecord, CaptureStore, StorageError
 

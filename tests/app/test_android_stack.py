@@ -10,11 +10,10 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import cathnet
 import cv2
 import numpy as np
 import pytest
-
-import cathnet
 from cathnet_bedside import review
 from cathnet_bedside.sources import StillSource
 from cathnet_bedside.storage import CaptureStore

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cathnet
 import numpy as np
 import pytest
-
-import cathnet
 from cathnet_bedside import review
 
 

@@ -11,7 +11,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-
 from cathnet import CathNetError, Findings, Lesion
 from cathnet_bedside.storage import CaptureStore, StorageError
 

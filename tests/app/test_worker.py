@@ -9,12 +9,12 @@ import sys
 import threading
 from pathlib import Path
 
+import cathnet
 import numpy as np
 import pytest
-
-import cathnet
 from cathnet_bedside.storage import CaptureStore
 from cathnet_bedside.worker import AnalysisWorker, Outcome
+
 from tests.paths import REPO
 
 

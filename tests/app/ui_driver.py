@@ -17,18 +17,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-from cathnet_bedside.app import Options, build_app_class, configure_kivy
+from cathnet_bedside.app import Options, configure_kivy
 
 
 def main(result_path: Path, data_dir: Path, photo: Path) -> int:
     configure_kivy()
+    import cathnet
+    from cathnet_bedside.bedside import BedsideApp
     from kivy.clock import Clock
     from kivy.core.window import Window
     from kivy.tests.common import UnitTestTouch
     from kivy.uix.button import Button
     from kivy.uix.popup import Popup
-
-    import cathnet
 
     predict_threads: list[str] = []
 
@@ -38,7 +38,7 @@ def main(result_path: Path, data_dir: Path, photo: Path) -> int:
                                    else threading.current_thread().name)
             return super().predict(*args, **kwargs)
 
-    app = build_app_class()(Options(data_dir=data_dir, image=photo, screen="capture"),
+    app = BedsideApp(Options(data_dir=data_dir, image=photo, screen="capture"),
                             make_analyzer=lambda: Recording(backend="litert"))
     result: dict[str, Any] = {}
     state = {"step": "wait_steady", "frames": 0}
