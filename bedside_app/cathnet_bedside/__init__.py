@@ -2,7 +2,7 @@
 
 ``cathnet-bedside`` (``cathnet_bedside.app.main``) starts it. The app's logic
 (``storage``, ``worker``, ``review``, ``sources``) imports no Kivy and is tested without
-a window; ``bedside`` (the application), ``screens`` and ``chooser`` are the Kivy side.
+a window; ``bedside`` (the application), ``screens`` and ``popups`` are the Kivy side.
 """
 
 from __future__ import annotations

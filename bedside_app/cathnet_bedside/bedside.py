@@ -186,7 +186,7 @@ class BedsideApp(App):  # type: ignore[misc]
         self.worker.submit(record.id)
 
     def choose_file(self) -> None:
-        from cathnet_bedside.chooser import open_chooser
+        from cathnet_bedside.popups import open_chooser
 
         open_chooser(self.open_file)
 
@@ -211,6 +211,13 @@ class BedsideApp(App):  # type: ignore[misc]
         self.manager.current = "review"
 
     def delete_capture(self, capture_id: str) -> None:
+        """Asks first: a capture is clinical data and deleting it cannot be undone."""
+        from cathnet_bedside.popups import confirm
+
+        confirm(f"Delete capture {capture_id}, its findings and its images?", "Delete",
+                lambda: self._delete(capture_id))
+
+    def _delete(self, capture_id: str) -> None:
         assert self.store is not None
         try:
             self.store.delete(capture_id)

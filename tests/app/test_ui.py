@@ -61,6 +61,7 @@ def test_capture_review_history_flow_with_touches(tmp_path: Path, monitor_photo:
     assert r["exports"] == [f"{r['review']['id']}-report.png"]
     assert r["history"] == {"current": "history", "opens": 1}
     assert r["reopened"]["current"] == "review" and r["reopened"]["id"] == r["review"]["id"]
+    assert r["delete_asks"] is True  # nothing deleted before the confirmation
     assert r["after_delete"] == {"opens": 0, "captures": 0}
     assert r["back_to"] == "capture"
     assert r["chooser_open"] and r["chooser_closed"]

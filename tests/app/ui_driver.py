@@ -89,6 +89,9 @@ def main(result_path: Path, data_dir: Path, photo: Path) -> int:
         reopened,
         lambda: touch(buttons(app.review_screen, "History")[0]),
         lambda: touch(buttons(app.history_screen, "Delete")[0]),
+        lambda: result.__setitem__("delete_asks", [len(buttons(p, "Delete")) for p in Window.children
+                                                   if isinstance(p, Popup)] == [1] and len(app.store.list()) == 1),
+        lambda: touch(next(b for p in Window.children if isinstance(p, Popup) for b in buttons(p, "Delete"))),
         after_delete,
         lambda: touch(buttons(app.history_screen, "New capture")[0]),
         lambda: result.__setitem__("back_to", app.manager.current),
