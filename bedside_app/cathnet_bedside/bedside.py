@@ -28,7 +28,7 @@ from cathnet_bedside.sources import (
     camera_preview_class,
     preview_of,
 )
-from cathnet_bedside.storage import CaptureStore, StorageError
+from cathnet_bedside.storage import CaptureRecord, CaptureStore, StorageError
 from cathnet_bedside.worker import AnalysisWorker, Outcome
 
 log = logging.getLogger(__name__)
@@ -169,21 +169,35 @@ class BedsideApp(App):  # type: ignore[misc]
     # ----- actions (UI thread) -----------------------------------------------------
     def shutter(self) -> None:
         if self.source is not None:
-            self.source.take_photo(lambda image: Clock.schedule_once(lambda dt: self.capture(image, "photo")))
+            self.source.take_photo(lambda image: self._save(image, "photo"))
 
     def capture(self, image: npt.NDArray[Any], kind: str) -> None:
-        """Saves the capture first, then queues it; shows it as pending."""
+        """A file opened or given at start: saved, queued, shown as pending."""
+        self._save(image, kind)
+
+    def _save(self, image: npt.NDArray[Any], kind: str) -> None:
+        """Saves the capture at once, on whichever thread the photo arrives (the camera's,
+        for the shutter), then queues it; the screens change on the UI thread."""
         assert self.store is not None and self.worker is not None
         try:
             record = self.store.save(image, kind)
         except StorageError as exc:
-            self.capture_screen.show_problem(f"The capture was not saved\n{exc.message}")
-            self._script_done("capture", exit_code=1)
+            self._problem(f"The capture was not saved\n{exc.message}")
             return
-        self._photo_shown = preview_of(image)
-        self.review_screen.show(record, self._photo_shown)  # the photo until the findings come
-        self.manager.current = "review"
+        self._pending(record, preview_of(image))
         self.worker.submit(record.id)
+
+    @mainthread
+    def _pending(self, record: CaptureRecord, photo: npt.NDArray[np.uint8]) -> None:
+        self._photo_shown = photo
+        self.review_screen.show(record, photo)  # the photo until the findings come
+        self.manager.current = "review"
+
+    @mainthread
+    def _problem(self, text: str) -> None:
+        self.manager.current = "capture"
+        self.capture_screen.show_problem(text)
+        self._script_done("capture", exit_code=1)
 
     def choose_file(self) -> None:
         from cathnet_bedside.popups import open_chooser

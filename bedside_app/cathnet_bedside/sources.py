@@ -8,6 +8,7 @@ full-resolution photo for the shutter. The app hands preview frames to
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +20,7 @@ import numpy.typing as npt
 from cathnet import InvalidImageError, read_image
 from cathnet.overlay import to_display
 
+log = logging.getLogger(__name__)
 PREVIEW_SIDE = 640
 FrameCallback = Callable[[npt.NDArray[np.uint8]], None]
 
@@ -120,7 +122,8 @@ def camera_preview_class() -> type:
 
     The returned widget class shows the live camera itself; its analysis callback (on
     camera4kivy's own thread, frames dropped while busy) converts the pixels to BGR
-    for ``on_frame``, and ``take_photo`` saves a full-resolution photo and reads it back.
+    for ``on_frame``, and ``take_photo`` saves a full-resolution photo, reads it back,
+    hands it to ``on_photo`` (which stores it) and only then deletes the camera's file.
     """
     from camera4kivy import Preview
 
@@ -148,9 +151,13 @@ def camera_preview_class() -> type:
                 self.on_frame(cv2.cvtColor(rgba, cv2.COLOR_RGBA2BGR))
 
         def _photo_taken(self, path: str) -> None:
-            image = read_image(path)
-            Path(path).unlink(missing_ok=True)  # the app's store keeps the only copy
+            try:
+                image = read_image(path)
+            except InvalidImageError:
+                log.exception("the camera wrote an unreadable photo; it is left at %s", path)
+                return
             if self._on_photo is not None:
-                self._on_photo(image)
+                self._on_photo(image)  # saves it in the app's store
+            Path(path).unlink(missing_ok=True)  # only once the store holds it
 
     return CameraSource
