@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 import pytest
 
+from tests.app.conftest import APP_SAMPLES
 from tests.paths import REPO
 
 pytest.importorskip("kivy", reason="the app needs the 'app' extra (kivy)")
@@ -69,24 +70,21 @@ def test_capture_review_history_flow_with_touches(tmp_path: Path, monitor_photo:
     assert r["predict_threads"] and set(r["predict_threads"]) == {"cathnet-analysis"}
 
 
-def test_scripted_review_screenshot(tmp_path: Path, monitor_photo: Path) -> None:
-    shot = tmp_path / "review.png"
-    done = _bedside(tmp_path, "--image", str(monitor_photo), "--screenshot", str(shot))
+@pytest.mark.parametrize(("photo", "status", "error"), [
+    ("monitor_photo.jpg", "done", None),  # the review screen
+    ("no_monitor.jpg", "failed", "capture.no_screen"),  # the guidance, and still exit 0
+])
+def test_scripted_mode_shows_the_screen_and_exits_0(tmp_path: Path, photo: str, status: str,
+                                                   error: str | None) -> None:
+    shot = tmp_path / "shot.png"
+    done = _bedside(tmp_path, "--image", str(APP_SAMPLES / photo), "--screenshot", str(shot))
     assert done.returncode == 0, done.stderr[-2000:]
     _screenshot(shot)
     [capture] = (tmp_path / "data" / "captures").iterdir()
     record = json.loads((capture / "record.json").read_text())
-    assert record["status"] == "done" and record["kind"] == "photo"
-    assert monitor_photo.stem not in capture.name  # no original file name in the store
-
-
-def test_scripted_no_monitor_shows_guidance_and_exits_0(tmp_path: Path, no_monitor_photo: Path) -> None:
-    shot = tmp_path / "guidance.png"
-    done = _bedside(tmp_path, "--image", str(no_monitor_photo), "--screenshot", str(shot))
-    assert done.returncode == 0, done.stderr[-2000:]
-    _screenshot(shot)
-    [capture] = (tmp_path / "data" / "captures").iterdir()
-    assert json.loads((capture / "record.json").read_text())["error"]["code"] == "capture.no_screen"
+    assert record["status"] == status and record["kind"] == "photo"
+    assert (record["error"] or {}).get("code") == error
+    assert Path(photo).stem not in capture.name  # no original file name in the store
 
 
 def test_scripted_capture_screen_and_a_digital_frame(tmp_path: Path, monitor_photo: Path,
