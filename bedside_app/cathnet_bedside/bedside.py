@@ -153,11 +153,8 @@ class BedsideApp(App):  # type: ignore[misc]
             self._script_done("capture")
 
     def _start_with_image(self, path: Path) -> None:
-        try:
-            image = read_image(path)
-        except CathNetError as exc:
-            self.capture_screen.show_problem(f"Cannot open the image\n{exc.message}")
-            self._script_done("capture", exit_code=1)
+        image = self._read(path)
+        if image is None:
             return
         if self.options.screen == "capture":
             self._script_target = "capture"
@@ -166,18 +163,22 @@ class BedsideApp(App):  # type: ignore[misc]
         else:
             self.capture(image, self.options.kind)
 
+    def _read(self, path: Path) -> npt.NDArray[Any] | None:
+        """The image at ``path``, or None after showing why it cannot be used."""
+        try:
+            return read_image(path)
+        except CathNetError as exc:
+            self._problem(f"Cannot open the image\n{exc.message}")
+            return None
+
     # ----- actions (UI thread) -----------------------------------------------------
     def shutter(self) -> None:
         if self.source is not None:
-            self.source.take_photo(lambda image: self._save(image, "photo"))
+            self.source.take_photo(lambda image: self.capture(image, "photo"))
 
     def capture(self, image: npt.NDArray[Any], kind: str) -> None:
-        """A file opened or given at start: saved, queued, shown as pending."""
-        self._save(image, kind)
-
-    def _save(self, image: npt.NDArray[Any], kind: str) -> None:
-        """Saves the capture at once, on whichever thread the photo arrives (the camera's,
-        for the shutter), then queues it; the screens change on the UI thread."""
+        """Saves the capture at once, on whichever thread it arrives (the camera's, for the
+        shutter), then queues it; the screens change on the UI thread."""
         assert self.store is not None and self.worker is not None
         try:
             record = self.store.save(image, kind)
@@ -205,13 +206,9 @@ class BedsideApp(App):  # type: ignore[misc]
         open_chooser(self.open_file)
 
     def open_file(self, path: Path, kind: str) -> None:
-        try:
-            image = read_image(path)
-        except CathNetError as exc:
-            self.manager.current = "capture"
-            self.capture_screen.show_problem(f"Cannot open the image\n{exc.message}")
-            return
-        self.capture(image, kind)
+        image = self._read(path)
+        if image is not None:
+            self.capture(image, kind)
 
     def open_capture(self, capture_id: str) -> None:
         assert self.store is not None
