@@ -1,4 +1,4 @@
-"""The ``cathnet`` command: ``analyze`` and ``info`` (contract in ARCHITECTURE.md).
+"""The ``cathnet`` command: ``analyze``, ``info`` and ``bench`` (contract in ARCHITECTURE.md).
 
 Exit status: 0 every input analysed, 1 one or more inputs failed (each still has its
 record), 2 usage or model errors. Errors are reported, never raised as tracebacks.
@@ -15,9 +15,10 @@ from typing import Any, TextIO
 
 import cv2
 
-from cathnet import __version__, image_input
+from cathnet import __version__, bench, image_input
 from cathnet.analyzer import Analyzer
 from cathnet.backends import BACKENDS, available_backends
+from cathnet.bench.stages import STAGES
 from cathnet.errors import CathNetError
 from cathnet.findings import DISCLAIMER
 from cathnet.overlay import render
@@ -46,7 +47,40 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("--photo", action="store_true",
                          help="inputs are photos of the monitor: find and rectify the screen first")
     sub.add_parser("info", parents=[common], help="model card, artifacts and backends")
+    bench = sub.add_parser("bench", help="time every stage on this machine (single-stream, p50/p90/p99)")
+    bench.add_argument("--json", action="store_true", help="print the bench document as JSON")
+    bench.add_argument("--quick", action="store_true", help="a short run (under a minute) instead of the full one")
+    bench.add_argument("--model", help="model bundle folder (default: the bundled model)")
+    bench.add_argument("--backends", type=_names, help="model-stage backends, comma-separated (default: all here)")
+    bench.add_argument("--variants", type=_names, help="bundle artifacts, comma-separated (default: all)")
+    bench.add_argument("--threads", type=_counts, default=(1, 2), help="thread counts, comma-separated (default: 1,2)")
+    bench.add_argument("--stages", type=_names, default=STAGES, help=f"comma-separated, among {','.join(STAGES)}")
+    bench.add_argument("--frame", action="append", metavar="PATH", help="a digital frame to use (repeatable)")
+    bench.add_argument("--photo", action="append", metavar="PATH", help="a monitor photo to use (repeatable)")
+    bench.add_argument("--with-env", action="append", default=[], type=_env, metavar="PYTHON:BACKEND",
+                       help="also time BACKEND's model stages under another Python, e.g. "
+                            ".venv-tflite/bin/python:tflite-runtime (repeatable)")
+    bench.add_argument("--queries", type=int, help="override the plan: timed queries per stage")
+    bench.add_argument("--no-peak", action="store_true", help="skip the GEMM peak (the roofline's fraction)")
     return parser
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(n.strip() for n in text.split(",") if n.strip())
+
+
+def _counts(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(n) for n in _names(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated thread counts, got {text!r}") from None
+
+
+def _env(text: str) -> tuple[str, str]:
+    python, sep, backend = text.rpartition(":")
+    if not sep or not python or backend not in BACKENDS:
+        raise argparse.ArgumentTypeError(f"expected PYTHON:BACKEND with BACKEND in {', '.join(BACKENDS)}, got {text!r}")
+    return python, backend
 
 
 def _failure_record(path: str, error: dict[str, str], analyzer: Analyzer) -> dict[str, Any]:
@@ -179,6 +213,39 @@ def _cmd_info(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _cmd_bench(args: argparse.Namespace, out: TextIO) -> int:
+    plan = None
+    if args.queries is not None:
+        if args.queries < 1:
+            raise CathNetError("usage.bad_queries", f"expected --queries >= 1, got {args.queries}")
+        base = bench.QUICK if args.quick else bench.FULL
+        plan = bench.Plan(queries=args.queries, seconds=base.seconds, min_queries=min(base.min_queries, args.queries),
+                          warmup=base.warmup)
+    options = bench.BenchOptions(
+        quick=args.quick, model=args.model, backends=args.backends, variants=args.variants, threads=args.threads,
+        stages=args.stages, frames=tuple(args.frame) if args.frame else None,
+        photos=tuple(args.photo) if args.photo else None, other_envs=tuple(args.with_env),
+        peak=not args.no_peak, plan=plan,
+    )
+    if not args.json:
+        out.write(f"{DISCLAIMER}\ncathnet bench ({'quick' if args.quick else 'full'}): one query at a time; "
+                  "times in ms per query\n")
+        out.flush()
+    doc = bench.run(options, progress=None if args.json else lambda line: (out.write(line + "\n"), out.flush()))
+    if args.json:
+        out.write(json.dumps(doc) + "\n")
+        return EXIT_OK
+    m, peak = doc["machine"], doc["roofline"]["peak"]
+    out.write(f"machine: {m['cpu']} ({m['arch']}, {m['cores_usable']} cores usable), {m['os']}\n")
+    if "gflops" in peak:
+        out.write(f"roofline: {doc['roofline']['macs']} MACs per inference; peak {peak['gflops']} GFLOP/s "
+                  f"({peak['method']})\n")
+    for skip in doc["skipped"]:
+        out.write(f"skipped {skip['backend']}: {skip['reason']}\n")
+    out.write(f"{len(doc['results'])} results in {doc['wall_s']} s\n")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     """Entry point of the ``cathnet`` console script; returns the exit status."""
     out = out or sys.stdout
@@ -189,6 +256,8 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     try:
         if args.command == "analyze":
             return _cmd_analyze(args, out)
+        if args.command == "bench":
+            return _cmd_bench(args, out)
         return _cmd_info(args, out)
     except CathNetError as exc:
         if getattr(args, "json", False):

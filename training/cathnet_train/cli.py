@@ -32,8 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--level", type=int, default=3, choices=(3, 4), help="3: frames; 4: photos of the monitor")
     s = sub.add_parser("samples", help="write the SDK's sample images")
     s.add_argument("--out", type=Path, default=Path("sdk/cathnet/samples"))
-    s.add_argument("--app", action="store_true",
-                   help="write the bedside app's sample photos (of sdk sample 01) to bedside_app/samples instead")
+    s.add_argument("--photos", action="store_true",
+                   help="write the sample monitor photos (of sample 01; the app's and the benchmarks') "
+                        "to sdk/cathnet/samples/photos instead")
     s.add_argument("--look", default=None, choices=("v1", "real"),
                    help="the generator's look (default: the one the shipped model was trained on)")
     c = sub.add_parser("capture-eval", help="measure screen detection on simulated photos")
@@ -79,11 +80,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    if args.command == "samples" and args.app:
-        from cathnet_train.samples import write_app_samples
+    if args.command == "samples" and args.photos:
+        from cathnet_train.samples import write_photo_samples
 
-        out = Path("bedside_app/samples") if args.out == Path("sdk/cathnet/samples") else args.out
-        for path in write_app_samples(out, Path("sdk/cathnet/samples/synthetic_01_stenosis.png")):
+        out = args.out / "photos" if args.out == Path("sdk/cathnet/samples") else args.out
+        for path in write_photo_samples(out, Path("sdk/cathnet/samples/synthetic_01_stenosis.png")):
             print(path)
         return 0
     if args.command == "samples":

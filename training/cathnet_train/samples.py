@@ -51,11 +51,12 @@ def write_samples(out: Path, look: str = "v1") -> list[Path]:
     return paths
 
 
-# The bedside app's sample photos: sample 01 on a simulated monitor, and a room with none.
-APP_PHOTO_SEED = 9_900_050
+# The sample photos (the app's and the benchmarks'): sample 01 on a simulated monitor, and a
+# room with none.
+PHOTO_SEED = 9_900_050
 
 
-def write_app_samples(out: Path, frame_path: Path) -> list[Path]:
+def write_photo_samples(out: Path, frame_path: Path) -> list[Path]:
     """Photographs the frame at ``frame_path`` on a simulated monitor (``monitor_photo.jpg``)
     and writes a photo with no angiogram monitor (``no_monitor.jpg``), with ``truth.json``
     (the screen corners and the frame's lesions in photo pixels)."""
@@ -66,8 +67,8 @@ def write_app_samples(out: Path, frame_path: Path) -> list[Path]:
         raise FileNotFoundError(f"expected a sample frame at {frame_path}")
     truth_in_frame = json.loads((frame_path.parent / "truth.json").read_text())[frame_path.name]
     out.mkdir(parents=True, exist_ok=True)
-    photo = photo_sim.simulate(APP_PHOTO_SEED, frame, conditions=photo_sim.with_conditions(APP_PHOTO_SEED, hand=None))
-    empty = photo_sim.simulate(APP_PHOTO_SEED + 1, None)
+    photo = photo_sim.simulate(PHOTO_SEED, frame, conditions=photo_sim.with_conditions(PHOTO_SEED, hand=None))
+    empty = photo_sim.simulate(PHOTO_SEED + 1, None)
     paths = [out / "monitor_photo.jpg", out / "no_monitor.jpg"]
     for path, image in zip(paths, (photo.image, empty.image)):
         cv2.imwrite(str(path), image, [cv2.IMWRITE_JPEG_QUALITY, 90])
@@ -77,9 +78,9 @@ def write_app_samples(out: Path, frame_path: Path) -> list[Path]:
         lesions.append({"x": round(float(point[0]), 1), "y": round(float(point[1]), 1),
                         "diameter_stenosis_percent": lesion["diameter_stenosis_percent"]})
     truth = {
-        "monitor_photo.jpg": {"seed": APP_PHOTO_SEED, "frame": frame_path.name, "stenosis": truth_in_frame["stenosis"],
+        "monitor_photo.jpg": {"seed": PHOTO_SEED, "frame": frame_path.name, "stenosis": truth_in_frame["stenosis"],
                               "corners": np.round(photo.corners, 1).tolist(), "lesions": lesions},
-        "no_monitor.jpg": {"seed": APP_PHOTO_SEED + 1, "frame": None},
+        "no_monitor.jpg": {"seed": PHOTO_SEED + 1, "frame": None},
     }
     (out / "truth.json").write_text(json.dumps(truth, indent=2) + "\n")
     return paths

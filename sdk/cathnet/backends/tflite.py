@@ -103,9 +103,18 @@ class TFLiteBackend(Backend):
     def input_shape(self) -> tuple[int, ...]:
         return tuple(int(v) for v in self._input["shape"])
 
+    @property
+    def interpreter(self) -> Any:
+        """The runtime's ``Interpreter`` (for benchmarks: op details, the raw ``invoke``)."""
+        return self._interp
+
+    def set_input(self, x: npt.NDArray[np.float32]) -> None:
+        """Quantises (if the model is int8) and sets one (1, H, W, C) float32 input."""
+        self._interp.set_tensor(self._input["index"], _quantize(x, self._input))
+
     def run(self, x: npt.NDArray[np.float32]) -> dict[str, npt.NDArray[np.float32]]:
         """Runs one (1, H, W, C) float32 input; returns float32 outputs by card name."""
-        self._interp.set_tensor(self._input["index"], _quantize(x, self._input))
+        self.set_input(x)
         self._interp.invoke()
         return {
             name: _dequantize(self._interp.get_tensor(d["index"]), d)
