@@ -1,62 +1,46 @@
-"""Capture benchmarks: screen detection on 640x480 preview frames at one thread.
+"""Capture: screen detection on 640x480 preview frames, live tracking, and on 1600x1200
+photos the rectification and the whole capture (find, rectify, viewport, gates, moiré).
 
-Run: ``pytest benchmarks/test_capture.py --benchmark-only`` (needs the ``bench`` and
-``train`` extras: frames come from the photo simulator). p50/p90/p99 are computed from
-the raw timings and stored in ``extra_info``; the budget (p50 <= 8 ms on the x86
-development machine) is checked by reading them, never asserted in ``tests/``.
+Run: ``pytest benchmarks --benchmark-only`` (the ``bench`` extra; the ``train`` extra
+for simulated photos). The x86 budgets are in ``benchmarks/targets.toml``, checked by
+``python -m benchmarks.check``, never asserted here.
 """
 
 from __future__ import annotations
 
 import itertools
-import platform
 
-import cv2
-import numpy as np
-import pytest
-
-from cathnet.capture import LiveTracker, find_screen
-
-sim = pytest.importorskip("cathnet_train.photo_sim", reason="preview frames come from the photo simulator")
-from cathnet_train.synth import generate  # noqa: E402
-
-PREVIEW_SEEDS = range(9_820_000, 9_820_030)
+from cathnet.bench import Inputs
+from cathnet.bench.runner import threads
+from cathnet.bench.stages import capture_stages
+from cathnet.capture import LiveTracker
 
 
-@pytest.fixture(scope="module")
-def preview_frames() -> list[np.ndarray]:
-    return [sim.simulate(s, generate(s, size=512).image, photo_size=(640, 480)).image for s in PREVIEW_SEEDS]
+def _stage(inputs: Inputs, name: str):
+    return next(capture_stages(inputs, 256, 1, [name]))
 
 
-@pytest.fixture
-def one_thread():
-    before = cv2.getNumThreads()
-    cv2.setNumThreads(1)
-    yield
-    cv2.setNumThreads(before)
+def test_preview_detection(benchmark, sim_inputs, record) -> None:
+    with threads(1):
+        benchmark.pedantic(_stage(sim_inputs, "capture_preview").query, rounds=300, warmup_rounds=10)
+    record("capture_preview", 1)
 
 
-def _percentiles(benchmark) -> None:
-    data = np.array(benchmark.stats.stats.data) * 1e3
-    benchmark.extra_info.update(
-        p50_ms=round(float(np.percentile(data, 50)), 3),
-        p90_ms=round(float(np.percentile(data, 90)), 3),
-        p99_ms=round(float(np.percentile(data, 99)), 3),
-        n=int(data.size),
-        threads=1,
-        opencv=cv2.__version__,
-        machine=platform.machine(),
-    )
-
-
-def test_preview_detection(benchmark, preview_frames, one_thread) -> None:
-    frames = itertools.cycle(preview_frames)
-    benchmark.pedantic(find_screen, setup=lambda: ((next(frames),), {"preview": True}), rounds=300, warmup_rounds=10)
-    _percentiles(benchmark)
-
-
-def test_live_tracker_update(benchmark, preview_frames, one_thread) -> None:
+def test_live_tracker_update(benchmark, sim_inputs, record) -> None:
     tracker = LiveTracker()
-    frames = itertools.cycle(preview_frames)
-    benchmark.pedantic(tracker.update, setup=lambda: ((next(frames),), {}), rounds=300, warmup_rounds=10)
-    _percentiles(benchmark)
+    frames = itertools.cycle(sim_inputs.previews)
+    with threads(1):
+        benchmark.pedantic(lambda: tracker.update(next(frames)), rounds=300, warmup_rounds=10)
+    record("live_tracker", 1)
+
+
+def test_rectify_photo(benchmark, sim_inputs, record) -> None:
+    with threads(1):
+        benchmark.pedantic(_stage(sim_inputs, "rectify").query, rounds=200, warmup_rounds=5)
+    record("rectify", 1)
+
+
+def test_capture_photo(benchmark, sim_inputs, record) -> None:
+    with threads(1):
+        benchmark.pedantic(_stage(sim_inputs, "capture").query, rounds=30, warmup_rounds=2)
+    record("capture", 1)

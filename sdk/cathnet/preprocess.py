@@ -113,7 +113,11 @@ def preprocess(
     new_w, new_h = box.content_size
     interp = cv2.INTER_AREA if box.scale < 1.0 else cv2.INTER_LINEAR
     resized = cv2.resize(grey.astype(np.float32), (new_w, new_h), interpolation=interp)
-    lo, hi = np.percentile(resized, [spec.low_percentile, spec.high_percentile])
-    normalised = np.clip((resized - lo) / max(float(hi - lo), 1e-6), 0.0, 1.0)
-    out = box.paste(normalised, spec.width, spec.height, float(np.median(normalised)))
+    # One selection pass for the window and the median: the window maps linearly onto
+    # [0, 1] and the median lies inside it, so the normalised median is the median
+    # normalised (the letterbox's padding value).
+    lo, median, hi = np.percentile(resized, [spec.low_percentile, 50.0, spec.high_percentile])
+    span = max(float(hi - lo), 1e-6)
+    normalised = np.clip((resized - lo) / span, 0.0, 1.0)
+    out = box.paste(normalised, spec.width, spec.height, float(np.clip((median - lo) / span, 0.0, 1.0)))
     return out[:, :, None], box

@@ -1,0 +1,158 @@
+"""One run, every runtime side by side, and the README's latency table regenerated.
+
+    python -m benchmarks.report            # full plan (~10 min on the 2-core x86 machine)
+    python -m benchmarks.report --quick    # under a minute, for a look
+
+Runs ``cathnet bench`` in this process (LiteRT, TensorFlow Lite when TensorFlow is
+installed), tflite-runtime in its own venv (``--tflite-python``, default
+``.venv-tflite/bin/python``) and the Keras model, all in one run on one machine. Writes
+the document to ``benchmarks/results/<target>.json`` (the saved baseline
+``benchmarks.check --baseline`` compares against) and the table between the README's
+``bench:begin`` / ``bench:end`` markers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from cathnet import bench
+from cathnet.bench import roofline
+from cathnet.bench.runner import threads
+from cathnet.bundle import ModelBundle
+
+REPO = Path(__file__).resolve().parent.parent
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+PIPELINE = ("capture_preview", "rectify", "capture", "preprocess", "predict", "end_to_end_photo")
+
+
+def ratios(results: list[dict[str, Any]]) -> dict[str, float | None]:
+    """The issue's three figures, from one run: int8 vs fp32 speed at one thread (LiteRT),
+    predict p50 over the raw int8 invoke p50, and the end-to-end photo p90 at one thread."""
+    def p(name: str, field: str, variant: str | None = None, backend: str | None = "litert") -> float | None:
+        r = bench.select(results, name, variant, backend, 1)
+        return None if r is None else float(r[field])
+
+    fp32, int8, invoke = p("inference", "p50_ms", "tflite_fp32"), p("inference", "p50_ms", "tflite_int8"), \
+        p("invoke", "p50_ms", "tflite_int8")
+    predict = p("predict", "p50_ms", "tflite_int8")
+    return {
+        "int8_speedup_over_fp32_1t": round(fp32 / int8, 3) if fp32 and int8 else None,
+        "predict_p50_over_int8_invoke_p50_1t": round(predict / invoke, 3) if predict and invoke else None,
+        "end_to_end_photo_p90_ms_1t": p("end_to_end_photo", "p90_ms", "tflite_int8"),
+    }
+
+
+def _keras(doc: dict[str, Any], plan: bench.Plan) -> dict[str, Any] | None:
+    if importlib.util.find_spec("tensorflow") is None:
+        doc["skipped"].append({"backend": "keras", "reason": "TensorFlow is not installed (the 'train' extra)"})
+        return None
+    from benchmarks.keras_stage import keras_stage
+
+    macs = doc["roofline"]["macs"] if isinstance(doc["roofline"]["macs"], int) else None
+    stage = keras_stage(ModelBundle.load(), bench.Inputs.load(), macs)
+    with threads(1):
+        times = bench.measure(stage.query, plan)
+    result = {"name": stage.name, "variant": stage.variant, "backend": stage.backend, "threads": stage.threads,
+              **bench.summarise(times)}
+    if macs:
+        result.update(macs=macs, **roofline.place(macs, result["p50_ms"], stage.threads, doc["roofline"]["peak"]))
+    return result
+
+
+def _row(r: dict[str, Any], cells: tuple[str, ...]) -> str:
+    values = {
+        "stage": f"`{r['name']}`", "variant": r["variant"] or "—", "backend": r["backend"] or "—",
+        "threads": str(r["threads"]), "p50": f"{r['p50_ms']:.2f}", "p90": f"{r['p90_ms']:.2f}",
+        "p99": f"{r['p99_ms']:.2f}", "spread": f"{r['min_ms']:.2f}–{r['max_ms']:.2f} (IQR {r['iqr_ms']:.2f})",
+        "n": str(r["n"]),
+        "roofline": (f"{r['gmacs_per_s']:.1f} ({100 * r['fraction_of_peak']:.0f} %)" if "fraction_of_peak" in r else "—"),
+    }
+    return "| " + " | ".join(values[c] for c in cells) + " |"
+
+
+def table(doc: dict[str, Any], target: str) -> str:
+    """The README section: machine, the side-by-side inference table, the pipeline table, the ratios."""
+    m, rt, peak = doc["machine"], doc["runtimes"], doc["roofline"]["peak"]
+    versions = ", ".join(f"{k} {v}" for k, v in rt.items() if v)
+    tflite_env = next((r["env"]["runtimes"] for r in doc["results"] if "env" in r), None)
+    lines = [
+        f"Measured on **{target}**: {m['cpu']}, {m['arch']}, {m['cores_usable']} cores, {m['os']}, Python "
+        f"{m['python']}; {versions}"
+        + (f"; tflite-runtime {tflite_env.get('tflite-runtime')} with numpy {tflite_env.get('numpy')} in its venv" if tflite_env else "")
+        + f". `{doc['mode']}` plan, {doc['created']}, model {doc['model']['id']} {doc['model']['version']}. "
+        f"Inputs: frames {', '.join(doc['inputs']['frames'])}; photo {', '.join(doc['inputs']['photos'])} (1600×1200). "
+        "Synthetic images; times in ms per query, one query at a time.",
+        "",
+        f"Inference (the model alone; roofline: {doc['roofline']['macs']:,} MACs per inference, GMAC/s achieved at p50 "
+        f"and its share of the measured peak, {peak.get('gflops', '?')} GFLOP/s = {peak.get('method', 'not measured')}, "
+        "times the threads):",
+        "",
+        "| stage | variant | backend | threads | p50 | p90 | p99 | n | GMAC/s (of peak) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    cells = ("stage", "variant", "backend", "threads", "p50", "p90", "p99", "n", "roofline")
+    model_rows = sorted((r for r in doc["results"] if r["name"] in ("invoke", "inference")),
+                        key=lambda r: (r["threads"], r["name"] != "invoke", r["backend"], r["variant"]))
+    lines += [_row(r, cells) for r in model_rows]
+    lines += ["", "The pipeline (capture stages on the photo, `preprocess` and `predict` on the frames):", "",
+              "| stage | variant | backend | threads | p50 | p90 | p99 | min–max (IQR) | n |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    cells = ("stage", "variant", "backend", "threads", "p50", "p90", "p99", "spread", "n")
+    pipe = sorted((r for r in doc["results"] if r["name"] in PIPELINE),
+                  key=lambda r: (r["threads"], PIPELINE.index(r["name"])))
+    lines += [_row(r, cells) for r in pipe]
+    q = doc["ratios"]
+    lines += ["", f"Ratios in this run (1 thread, LiteRT): int8 is **{q['int8_speedup_over_fp32_1t']}×** the speed of "
+              f"fp32; `predict()` p50 is **{q['predict_p50_over_int8_invoke_p50_1t']}×** the raw int8 `invoke` p50; "
+              f"end-to-end photo → findings p90 **{q['end_to_end_photo_p90_ms_1t']} ms**."]
+    return "\n".join(lines)
+
+
+def write_readme(readme: Path, section: str) -> None:
+    text = readme.read_text()
+    if BEGIN not in text or END not in text:
+        raise SystemExit(f"report: expected {BEGIN} and {END} in {readme}")
+    head, rest = text.split(BEGIN, 1)
+    readme.write_text(head + BEGIN + "\n" + section + "\n" + END + rest.split(END, 1)[1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.report", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--target", default="x86-dev", help="the machine's name in targets.toml")
+    parser.add_argument("--tflite-python", default=str(REPO / ".venv-tflite" / "bin" / "python"))
+    parser.add_argument("--out", type=Path, help="default: benchmarks/results/<target>.json")
+    parser.add_argument("--readme", type=Path, default=REPO / "README.md", help="'-' to leave it alone")
+    args = parser.parse_args(argv)
+    if importlib.util.find_spec("tensorflow") is not None:
+        from benchmarks.keras_stage import one_thread_tensorflow
+
+        one_thread_tensorflow()  # before any TensorFlow op runs in this process
+    envs = ((args.tflite_python, "tflite-runtime"),) if Path(args.tflite_python).is_file() else ()
+    options = bench.BenchOptions(quick=args.quick, other_envs=envs)
+    doc = bench.run(options, progress=print)
+    if not envs:
+        doc["skipped"].append({"backend": "tflite-runtime", "reason": f"no venv at {args.tflite_python}"})
+    plan = bench.QUICK if args.quick else bench.FULL
+    keras = _keras(doc, plan)
+    if keras is not None:
+        doc["results"].append(keras)
+        print(bench.format_result(keras))
+    doc["ratios"] = ratios(doc["results"])
+    out = args.out or REPO / "benchmarks" / "results" / f"{args.target}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(doc, indent=1) + "\n")
+    print(f"wrote {out}; ratios {doc['ratios']}")
+    if str(args.readme) != "-":
+        write_readme(args.readme, table(doc, args.target))
+        print(f"updated {args.readme}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
