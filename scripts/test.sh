@@ -19,4 +19,6 @@ PY=${PYTHON:-python3}
 .venv-tflite/bin/python -m pip install -q --no-deps -e .
 
 .venv/bin/python -m pytest "$@"
+# A smoke of the benchmark suites: every benchmark runs once, untimed (no timing assertions).
+.venv/bin/python -m pytest -q benchmarks --benchmark-disable
 .venv-tflite/bin/python -m pytest -m tflite_runtime tests/sdk/test_tflite_runtime.py tests/app/test_android_stack.py

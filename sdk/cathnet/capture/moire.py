@@ -10,6 +10,9 @@ at the model's scale is notched at the same place in the full-resolution spectru
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 import cv2
 import numpy as np
 import numpy.typing as npt
@@ -25,30 +28,17 @@ _TILES = 3  # notch tiles across the view (half-overlapping, so 2 * side / (_TIL
 _TILE_SEARCH = 2  # bins: how far a tile's own peak may lie from the carrier (the chirp)
 
 
-def _peak_ratios(view: npt.NDArray[np.uint8], side: int) -> npt.NDArray[np.float64]:
-    """(side, side) centred map: each bin's detail power over its ring's median, 0 off
-    the rings searched.
-
-    Rings run from side/25 (slower is shading, not a grid) to side/3 cycles per image.
-    Bins that do not stand out on their ray either (a straight edge) count as 0.
-    """
-    small = cv2.resize(to_grey(view).astype(np.float32), (side, side), interpolation=cv2.INTER_AREA)
-    detail = small - cv2.GaussianBlur(small, (0, 0), 4)
+@functools.lru_cache(maxsize=4)
+def _spectrum_geometry(side: int) -> tuple[Any, ...]:
+    """What ``_peak_ratios`` needs that depends only on ``side`` (computed once per side):
+    the window, each searched ring's flat bin indices, the searched bins and the bins
+    ``_RAY_STEP`` further in and out along their rays."""
     window = np.outer(np.hanning(side), np.hanning(side)).astype(np.float32)
-    power = np.abs(np.fft.fftshift(np.fft.fft2(detail * window))) ** 2
     yy, xx = np.mgrid[0:side, 0:side] - side // 2
     ring = np.round(np.hypot(xx, yy)).astype(int)
     lo, hi = side // 25, side // 3
     searched = (ring >= lo) & (ring <= hi)
-    medians = np.zeros(hi + 1)
-    for r in range(lo, hi + 1):
-        medians[r] = np.median(power[ring == r])
-    ratios = np.zeros_like(power, dtype=np.float64)
-    ratios[searched] = power[searched] / np.maximum(medians[ring[searched]], 1e-9)
-    # A straight edge (the catheter, a long vessel) puts its energy all along a ray
-    # through the centre, so it stands out on every ring it crosses; a beat pattern is a
-    # peak on its ray too. Bins not well above the same ray further in and further out
-    # are not periodic.
+    rings = [np.flatnonzero(ring == r) for r in range(lo, hi + 1)]
     ys, xs = np.nonzero(searched)
     dy, dx = (ys - side // 2).astype(np.float64), (xs - side // 2).astype(np.float64)
     radius = np.hypot(dy, dx)
@@ -57,8 +47,33 @@ def _peak_ratios(view: npt.NDArray[np.uint8], side: int) -> npt.NDArray[np.float
         scale = (radius + step) / radius
         py = np.clip(np.round(side // 2 + dy * scale).astype(int), 0, side - 1)
         px = np.clip(np.round(side // 2 + dx * scale).astype(int), 0, side - 1)
-        along.append(power[py, px])
-    isolated = power[ys, xs] >= _ISOLATION * np.maximum(along[0], along[1])
+        along.append((py, px))
+    return window, ring, lo, searched, rings, ys, xs, along
+
+
+def _peak_ratios(view: npt.NDArray[np.uint8], side: int) -> npt.NDArray[np.float64]:
+    """(side, side) centred map: each bin's detail power over its ring's median, 0 off
+    the rings searched.
+
+    Rings run from side/25 (slower is shading, not a grid) to side/3 cycles per image.
+    Bins that do not stand out on their ray either (a straight edge) count as 0.
+    """
+    window, ring, lo, searched, rings, ys, xs, along = _spectrum_geometry(side)
+    small = cv2.resize(to_grey(view).astype(np.float32), (side, side), interpolation=cv2.INTER_AREA)
+    detail = small - cv2.GaussianBlur(small, (0, 0), 4)
+    power = np.abs(np.fft.fftshift(np.fft.fft2(detail * window))) ** 2
+    flat = power.ravel()
+    medians = np.zeros(lo + len(rings))
+    for r, bins in enumerate(rings, start=lo):
+        medians[r] = np.median(flat[bins])
+    ratios = np.zeros_like(power, dtype=np.float64)
+    ratios[searched] = power[searched] / np.maximum(medians[ring[searched]], 1e-9)
+    # A straight edge (the catheter, a long vessel) puts its energy all along a ray
+    # through the centre, so it stands out on every ring it crosses; a beat pattern is a
+    # peak on its ray too. Bins not well above the same ray further in and further out
+    # are not periodic.
+    inward, outward = (power[py, px] for py, px in along)
+    isolated = power[ys, xs] >= _ISOLATION * np.maximum(inward, outward)
     ratios[ys[~isolated], xs[~isolated]] = 0.0
     return ratios
 
@@ -66,6 +81,20 @@ def _peak_ratios(view: npt.NDArray[np.uint8], side: int) -> npt.NDArray[np.float
 def moire_score(view: npt.NDArray[np.uint8], side: int) -> float:
     """Strongest periodic component of ``view`` seen at ``side`` pixels, over its ring's median."""
     return float(_peak_ratios(view, side).max())
+
+
+def _dft_friendly(n: int) -> int:
+    """The largest side <= ``n`` whose only prime factors are 2, 3 and 5: the DFT of a
+    side with a large prime factor is several times slower, and a tile a few pixels
+    smaller notches the same pattern."""
+    for side in range(n, 0, -1):
+        rest = side
+        for p in (2, 3, 5):
+            while rest % p == 0:
+                rest //= p
+        if rest == 1:
+            return side
+    return 1
 
 
 def _starts(length: int, tile: int, step: int) -> list[int]:
@@ -118,8 +147,7 @@ def suppress_moire(view: npt.NDArray[np.uint8], side: int, ratio: float = NOTCH_
     if not len(found):
         return grey
     h, w = grey.shape
-    # Tile sides the DFT factorises well (a prime side is several times slower).
-    th, tw = (cv2.getOptimalDFTSize(int(round(2 * n / (_TILES + 1)))) for n in (h, w))
+    th, tw = (_dft_friendly(int(round(2 * n / (_TILES + 1)))) for n in (h, w))
     sy, sx = th // 2, tw // 2
     log = cv2.copyMakeBorder(np.log1p(grey.astype(np.float32)), sy, sy, sx, sx, cv2.BORDER_REFLECT)
     window = np.outer(np.hanning(th), np.hanning(tw)).astype(np.float32)
