@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from cathnet import ModelIntegrityError
-from cathnet.preprocess import InputSpec, preprocess
+from cathnet.preprocess import InputSpec, preprocess, quantiles
+from tests.paths import SAMPLES
 
 SPEC = InputSpec()
 
@@ -50,3 +51,19 @@ def test_card_round_trip_and_invalid_card() -> None:
     with pytest.raises(ModelIntegrityError) as err:
         InputSpec.from_card({"height": 256})
     assert err.value.code == "model.card_invalid"
+
+
+@pytest.mark.parametrize("kind", ["uniform", "integer-valued", "constant", "skewed", "one pixel", "a real frame"])
+def test_quantiles_equal_numpys_linear_percentiles(kind: str) -> None:
+    rng = np.random.default_rng(7)
+    arrays = {
+        "uniform": rng.random((97, 131)) * 255,
+        "integer-valued": np.round(rng.random((256, 256)) * 65535),
+        "constant": np.full((40, 50), 7.25),
+        "skewed": rng.normal(100, 30, (256, 200)) ** 2,
+        "one pixel": np.array([[3.5]]),
+        "a real frame": cv2.resize(cv2.imread(str(SAMPLES / "synthetic_01_stenosis.png"), cv2.IMREAD_GRAYSCALE)
+                                   .astype(np.float32), (256, 256), interpolation=cv2.INTER_AREA),
+    }
+    values = arrays[kind].astype(np.float32)
+    assert quantiles(values, (0.01, 0.5, 0.99)) == tuple(np.percentile(values, [1, 50, 99]))

@@ -131,7 +131,11 @@ def _quantize(x: npt.NDArray[np.float32], detail: dict[str, Any]) -> npt.NDArray
         return x.astype(np.float32, copy=False)
     scale, zero = detail["quantization"]
     info = np.iinfo(dtype)
-    return np.clip(np.round(x / scale + zero), info.min, info.max).astype(dtype)
+    q = x / np.float32(scale)  # one float32 buffer, updated in place: the input is 256 KB
+    q += np.float32(zero)
+    np.rint(q, out=q)
+    np.clip(q, info.min, info.max, out=q)
+    return q.astype(dtype)
 
 
 def _dequantize(q: npt.NDArray[Any], detail: dict[str, Any]) -> npt.NDArray[np.float32]:
