@@ -2,6 +2,7 @@
 
     python -m benchmarks.report            # full plan (~10 min on the 2-core x86 machine)
     python -m benchmarks.report --quick    # under a minute, for a look
+    python -m benchmarks.report --from benchmarks/results/x86-dev.json   # the table only
 
 Runs ``cathnet bench`` in this process (LiteRT, TensorFlow Lite when TensorFlow is
 installed), tflite-runtime in its own venv (``--tflite-python``, default
@@ -14,15 +15,19 @@ the document to ``benchmarks/results/<target>.json`` (the saved baseline
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from cathnet import bench
 from cathnet.bench import roofline
 from cathnet.bench.runner import threads
+from cathnet.bench.stages import model_stages, pipeline_stages
 from cathnet.bundle import ModelBundle
 
 REPO = Path(__file__).resolve().parent.parent
@@ -31,8 +36,10 @@ PIPELINE = ("capture_preview", "rectify", "capture", "preprocess", "predict", "e
 
 
 def ratios(results: list[dict[str, Any]]) -> dict[str, float | None]:
-    """The issue's three figures, from one run: int8 vs fp32 speed at one thread (LiteRT),
-    predict p50 over the raw int8 invoke p50, and the end-to-end photo p90 at one thread."""
+    """The issue's three figures from the stage results at one thread (LiteRT): int8 vs fp32
+    inference speed, predict p50 over the raw int8 invoke p50, the end-to-end photo p90.
+
+    Stages run minutes apart; ``paired_ratios`` measures the first two interleaved."""
     def p(name: str, field: str, variant: str | None = None, backend: str | None = "litert") -> float | None:
         r = bench.select(results, name, variant, backend, 1)
         return None if r is None else float(r[field])
@@ -44,6 +51,34 @@ def ratios(results: list[dict[str, Any]]) -> dict[str, float | None]:
         "int8_speedup_over_fp32_1t": round(fp32 / int8, 3) if fp32 and int8 else None,
         "predict_p50_over_int8_invoke_p50_1t": round(predict / invoke, 3) if predict and invoke else None,
         "end_to_end_photo_p90_ms_1t": p("end_to_end_photo", "p90_ms", "tflite_int8"),
+    }
+
+
+def paired_ratios(plan: bench.Plan) -> dict[str, Any]:
+    """The two speed ratios measured interleaved (one query of each per round), one thread,
+    LiteRT: drift between separate stages on a shared 2-core VM is ±25 %."""
+    bundle, inputs = ModelBundle.load(), bench.Inputs.load()
+    with contextlib.ExitStack() as stack:
+        def stage(name: str, variant: str) -> bench.Stage:
+            stages = stack.enter_context(contextlib.closing(model_stages(bundle, "litert", variant, 1, inputs, [name])))
+            return next(stages)
+
+        int8, fp32, invoke = stage("inference", "tflite_int8"), stage("inference", "tflite_fp32"), \
+            stage("invoke", "tflite_int8")
+        pipeline = stack.enter_context(contextlib.closing(pipeline_stages(None, "litert", "tflite_int8", 1, inputs,
+                                                                          ["predict"])))
+        predict = next(pipeline)
+        with threads(1):
+            t_int8, t_fp32 = bench.measure_paired([int8.query, fp32.query], plan)
+            t_predict, t_invoke = bench.measure_paired([predict.query, invoke.query], plan)
+    med = {k: float(np.median(v)) for k, v in
+           (("int8", t_int8), ("fp32", t_fp32), ("predict", t_predict), ("invoke", t_invoke))}
+    return {
+        "int8_inference_p50_ms": round(med["int8"], 3), "fp32_inference_p50_ms": round(med["fp32"], 3),
+        "int8_speedup_over_fp32_1t": round(med["fp32"] / med["int8"], 3),
+        "predict_p50_ms": round(med["predict"], 3), "int8_invoke_p50_ms": round(med["invoke"], 3),
+        "predict_p50_over_int8_invoke_p50_1t": round(med["predict"] / med["invoke"], 3),
+        "n": len(t_int8),
     }
 
 
@@ -106,10 +141,19 @@ def table(doc: dict[str, Any], target: str) -> str:
     pipe = sorted((r for r in doc["results"] if r["name"] in PIPELINE),
                   key=lambda r: (r["threads"], PIPELINE.index(r["name"])))
     lines += [_row(r, cells) for r in pipe]
-    q = doc["ratios"]
-    lines += ["", f"Ratios in this run (1 thread, LiteRT): int8 is **{q['int8_speedup_over_fp32_1t']}×** the speed of "
-              f"fp32; `predict()` p50 is **{q['predict_p50_over_int8_invoke_p50_1t']}×** the raw int8 `invoke` p50; "
-              f"end-to-end photo → findings p90 **{q['end_to_end_photo_p90_ms_1t']} ms**."]
+    q, paired = doc["ratios"], doc.get("paired")
+    if paired:
+        lines += ["", f"Ratios in this run (1 thread, LiteRT), measured interleaved ({paired['n']} rounds of one query "
+                  f"each): int8 inference is **{paired['int8_speedup_over_fp32_1t']}×** the speed of fp32 "
+                  f"(p50 {paired['int8_inference_p50_ms']} vs {paired['fp32_inference_p50_ms']} ms); `predict()` p50 is "
+                  f"**{paired['predict_p50_over_int8_invoke_p50_1t']}×** the raw int8 `invoke` p50 "
+                  f"({paired['predict_p50_ms']} vs {paired['int8_invoke_p50_ms']} ms). From the separate stages above: "
+                  f"{q['int8_speedup_over_fp32_1t']}× and {q['predict_p50_over_int8_invoke_p50_1t']}×. "
+                  f"End-to-end photo → findings p90 **{q['end_to_end_photo_p90_ms_1t']} ms**."]
+    else:
+        lines += ["", f"Ratios in this run (1 thread, LiteRT): int8 is {q['int8_speedup_over_fp32_1t']}× the speed of "
+                  f"fp32; `predict()` p50 is {q['predict_p50_over_int8_invoke_p50_1t']}× the raw int8 `invoke` p50; "
+                  f"end-to-end photo → findings p90 {q['end_to_end_photo_p90_ms_1t']} ms."]
     return "\n".join(lines)
 
 
@@ -128,7 +172,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tflite-python", default=str(REPO / ".venv-tflite" / "bin" / "python"))
     parser.add_argument("--out", type=Path, help="default: benchmarks/results/<target>.json")
     parser.add_argument("--readme", type=Path, default=REPO / "README.md", help="'-' to leave it alone")
+    parser.add_argument("--from", dest="saved", type=Path, help="re-render the table from a saved run; run nothing")
     args = parser.parse_args(argv)
+    if args.saved:
+        write_readme(args.readme, table(json.loads(args.saved.read_text()), args.target))
+        print(f"updated {args.readme} from {args.saved}")
+        return 0
     if importlib.util.find_spec("tensorflow") is not None:
         from benchmarks.keras_stage import one_thread_tensorflow
 
@@ -144,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         doc["results"].append(keras)
         print(bench.format_result(keras))
     doc["ratios"] = ratios(doc["results"])
+    doc["paired"] = paired_ratios(plan)
+    print(f"paired: {doc['paired']}")
     out = args.out or REPO / "benchmarks" / "results" / f"{args.target}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(doc, indent=1) + "\n")

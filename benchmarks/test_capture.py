@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
+import pytest
+
+from cathnet import capture
 from cathnet.bench import Inputs
 from cathnet.bench.runner import threads
 from cathnet.bench.stages import capture_stages
 from cathnet.capture import LiveTracker
+from cathnet.capture.moire import NOTCH_RATIO
 
 
 def _stage(inputs: Inputs, name: str):
@@ -42,5 +47,40 @@ def test_rectify_photo(benchmark, sim_inputs, record) -> None:
 
 def test_capture_photo(benchmark, sim_inputs, record) -> None:
     with threads(1):
-        benchmark.pedantic(_stage(sim_inputs, "capture").query, rounds=30, warmup_rounds=2)
+        benchmark.pedantic(_stage(sim_inputs, "capture").query, rounds=64, warmup_rounds=2)
     record("capture", 1)
+
+
+def _steps(photos):
+    """Each photo's capture intermediates, computed once: the steps below time one each."""
+    out = []
+    for photo in photos:
+        found = capture.find_screen(photo)
+        rect = capture.rectify(photo, found.corners)
+        box = capture.find_viewport(rect.image)
+        x0, y0, x1, y1 = box
+        out.append((photo, found, rect, box, np.ascontiguousarray(rect.image[y0:y1, x0:x1])))
+    return out
+
+
+STEPS = {
+    "find_screen": lambda s: capture.find_screen(s[0]),
+    "find_viewport": lambda s: capture.find_viewport(s[2].image),
+    "quality_gates": lambda s: capture.assess(s[0], s[1].corners, s[2].image, s[3], np.linalg.inv(s[2].homography), 256),
+    "moire_notch": lambda s: capture.suppress_moire(s[4], 256),
+}
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_capture_step(benchmark, sim_inputs, record, step: str) -> None:
+    """Where ``capture`` spends its time: one step at a time over the same photos (the
+    notch only over the photos whose moiré it would notch)."""
+    steps = _steps(sim_inputs.photos)
+    if step == "moire_notch":
+        steps = [s for s in steps if capture.moire_score(s[4], 256) >= NOTCH_RATIO]
+        if not steps:
+            pytest.skip("no simulated photo here has a moiré the notch would act on")
+    items = itertools.cycle(steps)
+    with threads(1):
+        benchmark.pedantic(lambda: STEPS[step](next(items)), rounds=48, warmup_rounds=2)
+    record(f"capture/{step}", 1, photos=len(steps))

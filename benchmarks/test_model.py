@@ -50,7 +50,7 @@ def test_keras_inference(benchmark, bundle, inputs: Inputs, record) -> None:
     record("inference", stage.threads, "reference", "keras")
 
 
-@pytest.mark.parametrize("name,rounds", [("preprocess", 300), ("predict", 300), ("end_to_end_photo", 30)])
+@pytest.mark.parametrize("name,rounds", [("preprocess", 300), ("predict", 300), ("end_to_end_photo", 64)])
 @pytest.mark.parametrize("n_threads", [1, 2])
 def test_pipeline(benchmark, request, record, name: str, rounds: int, n_threads: int) -> None:
     inputs = request.getfixturevalue("sim_inputs" if name == "end_to_end_photo" else "inputs")

@@ -162,9 +162,11 @@ class Analyzer:
         x0, y0, x1, y1 = captured.viewport
         t1 = time.perf_counter()
         inner = self.predict(captured.image, keep_view=keep_view)
+        (sx, _, tx), (_, sy, ty) = np.linalg.inv(captured.to_image)[:2]  # image → rectified: scale and shift
         in_rect = [
             dataclasses.replace(
-                l, x=l.x + x0, y=l.y + y0, box=(l.box[0] + x0, l.box[1] + y0, l.box[2] + x0, l.box[3] + y0)
+                l, x=sx * l.x + tx, y=sy * l.y + ty,
+                box=(sx * l.box[0] + tx, sy * l.box[1] + ty, sx * l.box[2] + tx, sy * l.box[3] + ty),
             )
             for l in inner.lesions
         ]

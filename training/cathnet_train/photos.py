@@ -37,10 +37,8 @@ def through_photo(frame: Angiogram, seed: int, model_side: int) -> Angiogram | N
         captured = capture_angiogram(photo.image, model_side)
     except CaptureError:
         return None
-    x0, y0, x1, y1 = captured.viewport
-    shift = np.array([[1, 0, -x0], [0, 1, -y0], [0, 0, 1]], np.float64)
-    to_view = shift @ captured.rectified.homography @ photo.frame_to_photo
-    size = (x1 - x0, y1 - y0)
+    to_view = captured.to_image @ captured.rectified.homography @ photo.frame_to_photo
+    size = (captured.image.shape[1], captured.image.shape[0])
 
     def move(x: float, y: float) -> tuple[float, float]:
         p = cv2.perspectiveTransform(np.array([[[x, y]]], np.float64), to_view)[0, 0]

@@ -7,7 +7,7 @@ document; ``stages`` holds the stage definitions that the pytest-benchmark suite
 
 from __future__ import annotations
 
-from cathnet.bench.runner import FULL, QUICK, Plan, measure, summarise
+from cathnet.bench.runner import FULL, QUICK, Plan, measure, measure_paired, summarise
 from cathnet.bench.stages import STAGES, Inputs, Stage
 from cathnet.bench.suite import FORMAT, BenchOptions, format_result, run, select
 
@@ -22,6 +22,7 @@ __all__ = [
     "Stage",
     "format_result",
     "measure",
+    "measure_paired",
     "run",
     "select",
     "summarise",

@@ -55,6 +55,27 @@ def measure(query: Callable[[], object], plan: Plan) -> list[float]:
     return times
 
 
+def measure_paired(queries: Sequence[Callable[[], object]], plan: Plan) -> list[list[float]]:
+    """Per-query times (ms) of several queries run in turn, one of each per round.
+
+    Interleaving makes their ratio robust to what drifts between separate runs (a
+    neighbour on a shared host, the clock): each round sees the same machine state.
+    """
+    for _ in range(plan.warmup):
+        for query in queries:
+            query()
+    times: list[list[float]] = [[] for _ in queries]
+    start = time.perf_counter()
+    while len(times[0]) < plan.queries and (
+        len(times[0]) < plan.min_queries or time.perf_counter() - start < plan.seconds
+    ):
+        for query, out in zip(queries, times):
+            t0 = time.perf_counter()
+            query()
+            out.append((time.perf_counter() - t0) * 1e3)
+    return times
+
+
 def summarise(times_ms: Sequence[float]) -> dict[str, float | int]:
     """p50/p90/p99 and the spread (mean, std, min, max, IQR) of raw per-query times (ms)."""
     t = np.asarray(times_ms, np.float64)

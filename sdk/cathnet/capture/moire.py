@@ -105,29 +105,45 @@ def _starts(length: int, tile: int, step: int) -> list[int]:
     return starts
 
 
-def _tile_keep(power: npt.NDArray[np.float32], carriers: npt.NDArray[np.float64]) -> npt.NDArray[np.float32]:
+def _tile_keep(spectrum: npt.NDArray[np.float32], carriers: npt.NDArray[np.float64]) -> npt.NDArray[np.float32]:
     """1 minus a Gaussian notch (peak 1) at this tile's own peak near each expected carrier.
 
-    ``carriers`` are (row, column) positions in the tile's centred spectrum; the pattern's
-    chirp moves its local peak a little, so the notch goes where the tile's peak is.
-    Overlapping notches take their maximum, so a cluster of carriers is no wider a notch
-    than its members.
+    ``spectrum`` is the tile's DFT as OpenCV returns it ((th, tw, 2), DC at [0, 0]);
+    ``carriers`` are (row, column) positions in the centred spectrum, and the notch is
+    built there, then returned uncentred, to multiply ``spectrum``. The pattern's chirp
+    moves its local peak a little, so the notch goes where the tile's peak is; only the
+    few bins searched around each carrier have their magnitude computed. Overlapping
+    notches take their maximum, so a cluster of carriers is no wider a notch than its
+    members.
     """
-    th, tw = power.shape
+    th, tw = spectrum.shape[:2]
     reach = int(np.ceil(3 * _NOTCH_SPREAD))
-    offsets = np.arange(-reach, reach + 1)
-    stamp = np.exp(-(offsets[:, None] ** 2 + offsets[None, :] ** 2) / (2 * _NOTCH_SPREAD**2)).astype(np.float32)
+    stamp = _stamp(reach)
     notch = np.zeros((th + 2 * reach, tw + 2 * reach), np.float32)  # padded: stamps may overhang
-    for cy, cx in carriers:
-        y0, y1 = int(max(cy - _TILE_SEARCH, 0)), int(min(cy + _TILE_SEARCH, th - 1)) + 1
-        x0, x1 = int(max(cx - _TILE_SEARCH, 0)), int(min(cx + _TILE_SEARCH, tw - 1)) + 1
-        if y0 >= y1 or x0 >= x1:
-            continue
-        iy, ix = np.unravel_index(int(np.argmax(power[y0:y1, x0:x1])), (y1 - y0, x1 - x0))
-        py, px = y0 + iy, x0 + ix  # the stamp's corner in the padded notch
+    # Every carrier's search window at once: (carriers, 2s+1) rows and columns, centred
+    # coordinates; positions outside the spectrum are searched as -1 (never the peak).
+    size = 2 * _TILE_SEARCH + 1
+    lo_y = np.maximum(carriers[:, 0] - _TILE_SEARCH, 0).astype(int)
+    lo_x = np.maximum(carriers[:, 1] - _TILE_SEARCH, 0).astype(int)
+    hi_y = np.minimum(carriers[:, 0] + _TILE_SEARCH, th - 1).astype(int)
+    hi_x = np.minimum(carriers[:, 1] + _TILE_SEARCH, tw - 1).astype(int)
+    ys, xs = lo_y[:, None] + np.arange(size), lo_x[:, None] + np.arange(size)  # from the clipped low edge
+    inside = (ys[:, :, None] <= hi_y[:, None, None]) & (xs[:, None, :] <= hi_x[:, None, None])
+    near = spectrum[((ys - th // 2) % th)[:, :, None], ((xs - tw // 2) % tw)[:, None, :]]  # centred → DFT order
+    magnitude = np.where(inside, np.sqrt(near[..., 0] * near[..., 0] + near[..., 1] * near[..., 1]), -1.0)
+    best = magnitude.reshape(len(carriers), -1).argmax(axis=1)
+    for k in np.flatnonzero((lo_y <= hi_y) & (lo_x <= hi_x)):
+        py, px = ys[k, best[k] // size], xs[k, best[k] % size]  # the stamp's corner in the padded notch
         region = notch[py:py + 2 * reach + 1, px:px + 2 * reach + 1]
         np.maximum(region, stamp, out=region)
-    return 1.0 - notch[reach:reach + th, reach:reach + tw]
+    return np.fft.ifftshift(1.0 - notch[reach:reach + th, reach:reach + tw])
+
+
+@functools.lru_cache(maxsize=2)
+def _stamp(reach: int) -> npt.NDArray[np.float32]:
+    """The notch's Gaussian, peak 1, (2 reach + 1) square."""
+    offsets = np.arange(-reach, reach + 1)
+    return np.exp(-(offsets[:, None] ** 2 + offsets[None, :] ** 2) / (2 * _NOTCH_SPREAD**2)).astype(np.float32)
 
 
 def suppress_moire(view: npt.NDArray[np.uint8], side: int, ratio: float = NOTCH_RATIO) -> npt.NDArray[np.uint8]:
@@ -151,21 +167,23 @@ def suppress_moire(view: npt.NDArray[np.uint8], side: int, ratio: float = NOTCH_
     sy, sx = th // 2, tw // 2
     log = cv2.copyMakeBorder(np.log1p(grey.astype(np.float32)), sy, sy, sx, sx, cv2.BORDER_REFLECT)
     window = np.outer(np.hanning(th), np.hanning(tw)).astype(np.float32)
+    window2, window_sum = window * window, float(window.sum())
     carriers = np.array([th // 2, tw // 2]) + found * np.array([th / h, tw / w])
     out = np.zeros(log.shape, np.float32)
     weight = np.zeros(log.shape, np.float32)
     for y0 in _starts(log.shape[0], th, sy):
         for x0 in _starts(log.shape[1], tw, sx):
             tile = log[y0:y0 + th, x0:x0 + tw]
-            mean = float((tile * window).sum() / window.sum())
+            mean = float((tile * window).sum() / window_sum)
+            centred = tile - np.float32(mean)
+            centred *= window
             # OpenCV's single-precision DFT: several times numpy's double-precision one,
             # and the image is 8-bit, so float32 loses nothing that survives rounding.
-            spectrum = cv2.dft((tile - mean) * window, flags=cv2.DFT_COMPLEX_OUTPUT)  # (th, tw, 2), DC at [0, 0]
-            power = np.fft.fftshift(cv2.magnitude(spectrum[..., 0], spectrum[..., 1]))
-            keep = np.fft.ifftshift(_tile_keep(power, carriers))
-            cleaned = cv2.idft(spectrum * keep[..., None], flags=cv2.DFT_SCALE | cv2.DFT_COMPLEX_OUTPUT)[..., 0]
-            cleaned += mean * window
-            out[y0:y0 + th, x0:x0 + tw] += cleaned * window
-            weight[y0:y0 + th, x0:x0 + tw] += window * window
+            spectrum = cv2.dft(centred, flags=cv2.DFT_COMPLEX_OUTPUT)  # (th, tw, 2), DC at [0, 0]
+            spectrum *= _tile_keep(spectrum, carriers)[..., None]
+            cleaned = cv2.idft(spectrum, flags=cv2.DFT_SCALE | cv2.DFT_COMPLEX_OUTPUT)[..., 0]
+            # (cleaned + mean * window) * window, weighted overlap-add
+            out[y0:y0 + th, x0:x0 + tw] += cleaned * window + np.float32(mean) * window2
+            weight[y0:y0 + th, x0:x0 + tw] += window2
     restored = (out / np.maximum(weight, 1e-6))[sy:sy + h, sx:sx + w]
     return np.clip(np.expm1(restored), 0, 255).round().astype(np.uint8)

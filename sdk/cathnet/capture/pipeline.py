@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -18,6 +19,8 @@ from cathnet.capture.rectify import Rectified, rectify
 from cathnet.capture.screen import ScreenQuad, find_screen
 from cathnet.capture.viewport import find_viewport
 from cathnet.errors import CaptureError
+
+NOTCH_SIDE = 2  # model sides: the largest side the moiré notch works at
 
 
 @dataclass(frozen=True)
@@ -29,8 +32,12 @@ class Captured:
         rectified: the screen warped square-on (and the mapping both ways).
         viewport: the angiogram's box in ``rectified.image`` (x0, y0, x1, y1), exclusive ends.
         quality: the gates' measures and the warnings that did not block.
-        image: the viewport as the model should see it (a moiré notched out).
+        image: the viewport as the model should see it: the viewport itself, or with a
+            moiré notched out, the viewport area-averaged to at most ``NOTCH_SIDE`` model
+            sides and notched there.
         moire_suppressed: whether the moiré notch was applied.
+        to_image: (3, 3) rectified pixels → ``image`` pixels (a shift to the viewport and,
+            when notched, a scale; pixel centres map to pixel centres).
     """
 
     screen: ScreenQuad
@@ -39,6 +46,7 @@ class Captured:
     quality: Quality
     image: npt.NDArray[np.uint8]
     moire_suppressed: bool
+    to_image: npt.NDArray[np.float64]
 
 
 def capture_angiogram(photo: npt.NDArray[np.uint8], model_side: int) -> Captured:
@@ -62,6 +70,19 @@ def capture_angiogram(photo: npt.NDArray[np.uint8], model_side: int) -> Captured
         raise CaptureError(quality.blocking.code, f"expected a usable photo of the angiogram: {quality.blocking.message}")
     # A beat pattern the gate let through is notched out before the model sees it, even
     # one too faint to warn about (an image's own straight edges do not count as one).
+    # The notch works at twice the model's side at most: the model sees the viewport
+    # area-averaged to its side anyway, the carriers lie below a third of it, and the
+    # notch's cost grows with the pixels (a 1000 px viewport: 130 ms at full size).
     suppressed = quality.moire >= NOTCH_RATIO
-    image = suppress_moire(view, model_side) if suppressed else view
-    return Captured(found, rect, (x0, y0, x1, y1), quality, image, suppressed)
+    to_image = np.array([[1.0, 0.0, -x0], [0.0, 1.0, -y0], [0.0, 0.0, 1.0]])
+    image = view
+    if suppressed:
+        h, w = view.shape[:2]
+        scale = min(1.0, NOTCH_SIDE * model_side / max(h, w))
+        if scale < 1.0:
+            size = (max(round(w * scale), 1), max(round(h * scale), 1))
+            image = cv2.resize(view, size, interpolation=cv2.INTER_AREA)
+            sx, sy = size[0] / w, size[1] / h
+            to_image = np.array([[sx, 0.0, 0.5 * sx - 0.5], [0.0, sy, 0.5 * sy - 0.5], [0.0, 0.0, 1.0]]) @ to_image
+        image = suppress_moire(image, model_side)
+    return Captured(found, rect, (x0, y0, x1, y1), quality, image, suppressed, to_image)

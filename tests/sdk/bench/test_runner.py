@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cathnet.bench import Plan, measure, summarise
+from cathnet.bench import Plan, measure, measure_paired, summarise
 
 
 @pytest.mark.parametrize("plan,calls,timed", [
@@ -25,3 +25,11 @@ def test_percentiles_come_from_the_raw_times() -> None:
     assert (s["p50_ms"], s["p90_ms"], s["p99_ms"]) == (50.5, 90.1, 99.01)  # numpy's linear interpolation
     assert (s["n"], s["min_ms"], s["max_ms"], s["mean_ms"]) == (100, 1.0, 100.0, 50.5)
     assert s["iqr_ms"] == pytest.approx(49.5)
+
+
+def test_paired_queries_run_in_turn_one_of_each_per_round() -> None:
+    calls: list[str] = []
+    a, b = measure_paired([lambda: calls.append("a"), lambda: calls.append("b")],
+                          Plan(queries=3, seconds=1e9, min_queries=1, warmup=1))
+    assert calls == ["a", "b"] * 4  # one warm-up round, three timed
+    assert len(a) == len(b) == 3
