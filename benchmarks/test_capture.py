@@ -19,6 +19,7 @@ from cathnet.bench.runner import threads
 from cathnet.bench.stages import capture_stages
 from cathnet.capture import LiveTracker
 from cathnet.capture.moire import NOTCH_RATIO
+from cathnet.capture.pipeline import notched
 
 
 def _stage(inputs: Inputs, name: str):
@@ -67,7 +68,7 @@ STEPS = {
     "find_screen": lambda s: capture.find_screen(s[0]),
     "find_viewport": lambda s: capture.find_viewport(s[2].image),
     "quality_gates": lambda s: capture.assess(s[0], s[1].corners, s[2].image, s[3], np.linalg.inv(s[2].homography), 256),
-    "moire_notch": lambda s: capture.suppress_moire(s[4], 256),
+    "moire_notch": lambda s: notched(s[4], 256),  # as the capture does it: at two model sides at most
 }
 
 

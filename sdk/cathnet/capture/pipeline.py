@@ -74,15 +74,23 @@ def capture_angiogram(photo: npt.NDArray[np.uint8], model_side: int) -> Captured
     # area-averaged to its side anyway, the carriers lie below a third of it, and the
     # notch's cost grows with the pixels (a 1000 px viewport: 130 ms at full size).
     suppressed = quality.moire >= NOTCH_RATIO
-    to_image = np.array([[1.0, 0.0, -x0], [0.0, 1.0, -y0], [0.0, 0.0, 1.0]])
-    image = view
-    if suppressed:
-        h, w = view.shape[:2]
-        scale = min(1.0, NOTCH_SIDE * model_side / max(h, w))
-        if scale < 1.0:
-            size = (max(round(w * scale), 1), max(round(h * scale), 1))
-            image = cv2.resize(view, size, interpolation=cv2.INTER_AREA)
-            sx, sy = size[0] / w, size[1] / h
-            to_image = np.array([[sx, 0.0, 0.5 * sx - 0.5], [0.0, sy, 0.5 * sy - 0.5], [0.0, 0.0, 1.0]]) @ to_image
-        image = suppress_moire(image, model_side)
-    return Captured(found, rect, (x0, y0, x1, y1), quality, image, suppressed, to_image)
+    shift = np.array([[1.0, 0.0, -x0], [0.0, 1.0, -y0], [0.0, 0.0, 1.0]])
+    image, scale = notched(view, model_side) if suppressed else (view, np.eye(3))
+    return Captured(found, rect, (x0, y0, x1, y1), quality, image, suppressed, scale @ shift)
+
+
+def notched(view: npt.NDArray[np.uint8], model_side: int) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.float64]]:
+    """``view`` area-averaged to at most ``NOTCH_SIDE`` model sides, its moiré notched out.
+
+    Returns:
+        The grey notched image, and the (3, 3) scale from ``view`` pixels to its pixels
+        (pixel centres to pixel centres; the identity when no averaging was needed).
+    """
+    h, w = view.shape[:2]
+    scale = min(1.0, NOTCH_SIDE * model_side / max(h, w))
+    if scale >= 1.0:
+        return suppress_moire(view, model_side), np.eye(3)
+    size = (max(round(w * scale), 1), max(round(h * scale), 1))
+    small = cv2.resize(view, size, interpolation=cv2.INTER_AREA)
+    sx, sy = size[0] / w, size[1] / h
+    return suppress_moire(small, model_side), np.array([[sx, 0.0, 0.5 * sx - 0.5], [0.0, sy, 0.5 * sy - 0.5], [0.0, 0.0, 1.0]])
