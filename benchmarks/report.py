@@ -25,9 +25,9 @@ from typing import Any
 import numpy as np
 
 from cathnet import bench
-from cathnet.bench import roofline
 from cathnet.bench.runner import threads
 from cathnet.bench.stages import model_stages, pipeline_stages
+from cathnet.bench.suite import time_stage
 from cathnet.bundle import ModelBundle
 
 REPO = Path(__file__).resolve().parent.parent
@@ -89,14 +89,7 @@ def _keras(doc: dict[str, Any], plan: bench.Plan) -> dict[str, Any] | None:
     from benchmarks.keras_stage import keras_stage
 
     macs = doc["roofline"]["macs"] if isinstance(doc["roofline"]["macs"], int) else None
-    stage = keras_stage(ModelBundle.load(), bench.Inputs.load(), macs)
-    with threads(1):
-        times = bench.measure(stage.query, plan)
-    result = {"name": stage.name, "variant": stage.variant, "backend": stage.backend, "threads": stage.threads,
-              **bench.summarise(times)}
-    if macs:
-        result.update(macs=macs, **roofline.place(macs, result["p50_ms"], stage.threads, doc["roofline"]["peak"]))
-    return result
+    return time_stage(keras_stage(ModelBundle.load(), bench.Inputs.load(), macs), plan, doc["roofline"]["peak"])
 
 
 def _row(r: dict[str, Any], cells: tuple[str, ...]) -> str:

@@ -154,12 +154,7 @@ def run(options: BenchOptions, progress: Callable[[str], None] | None = None) ->
     peak = roofline.measure_peak(runner.bench_cpu()) if wants_peak else {}
     results: list[dict[str, Any]] = []
     for stage in _stages(bundle, inputs, options, pairs, skipped):
-        with runner.threads(stage.threads):
-            times = runner.measure(stage.query, plan)
-        result: dict[str, Any] = {"name": stage.name, "variant": stage.variant, "backend": stage.backend,
-                                  "threads": stage.threads, **runner.summarise(times)}
-        if stage.macs:
-            result.update(macs=stage.macs, **roofline.place(stage.macs, result["p50_ms"], stage.threads, peak))
+        result = time_stage(stage, plan, peak)
         results.append(result)
         if progress:
             progress(format_result(result))
@@ -193,6 +188,17 @@ def run(options: BenchOptions, progress: Callable[[str], None] | None = None) ->
         "skipped": skipped,
         "wall_s": round(time.perf_counter() - start, 1),
     }
+
+
+def time_stage(stage: Stage, plan: runner.Plan, peak: dict[str, Any]) -> dict[str, Any]:
+    """One result: the stage timed at its threads, summarised, placed on the roofline."""
+    with runner.threads(stage.threads):
+        times = runner.measure(stage.query, plan)
+    result: dict[str, Any] = {"name": stage.name, "variant": stage.variant, "backend": stage.backend,
+                              "threads": stage.threads, **runner.summarise(times)}
+    if stage.macs:
+        result.update(macs=stage.macs, **roofline.place(stage.macs, result["p50_ms"], stage.threads, peak))
+    return result
 
 
 def format_result(result: dict[str, Any]) -> str:
