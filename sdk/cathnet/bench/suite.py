@@ -119,6 +119,8 @@ def _child(python: str, backend: str, options: BenchOptions) -> dict[str, Any]:
            "--threads", ",".join(map(str, options.threads)), "--no-peak"]
     if options.quick:
         cmd.append("--quick")
+    if options.plan is not None:  # the same plan as this run's
+        cmd += ["--queries", str(options.plan.queries)]
     if options.variants:
         cmd += ["--variants", ",".join(options.variants)]
     if options.model:

@@ -105,6 +105,7 @@ def test_another_python_is_timed_in_the_same_run() -> None:
     children = [r for r in doc["results"] if "env" in r]
     assert len(children) == 1 and len(doc["results"]) == 2
     assert children[0]["env"]["python"] == sys.executable
+    assert children[0]["n"] == 3  # the child runs this run's plan
     assert children[0]["env"]["runtimes"]["ai-edge-litert"] == doc["runtimes"]["ai-edge-litert"]
 
 
@@ -116,6 +117,7 @@ def test_tflite_runtime_is_timed_in_its_own_venv_beside_litert() -> None:
     assert code == 0, doc["skipped"]
     runtimes = {r["backend"]: r for r in doc["results"]}
     assert set(runtimes) == {"litert", "tflite-runtime"}
+    assert runtimes["tflite-runtime"]["n"] == 3
     env = runtimes["tflite-runtime"]["env"]["runtimes"]
     assert env["tflite-runtime"] == "2.14.0" and env["numpy"].startswith("1.")
 
