@@ -1,5 +1,6 @@
 """Capture: screen detection on 640x480 preview frames, live tracking, and on 1600x1200
-photos the rectification and the whole capture (find, rectify, viewport, gates, moiré).
+photos the rectification of the whole screen, and the whole capture step by step (find the
+screen, the viewport at the work scale, warp only the viewport, gates, moiré notch).
 
 Run: ``pytest benchmarks --benchmark-only`` (the ``bench`` extra; the ``train`` extra
 for simulated photos). The x86 budgets are in ``benchmarks/targets.toml``, checked by
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 
-import numpy as np
 import pytest
 
 from cathnet import capture
@@ -18,8 +18,10 @@ from cathnet.bench import Inputs
 from cathnet.bench.runner import threads
 from cathnet.bench.stages import capture_stages
 from cathnet.capture import LiveTracker
-from cathnet.capture.moire import NOTCH_RATIO
-from cathnet.capture.pipeline import notched
+from cathnet.capture.moire import NOTCH_RATIO, moire_map
+from cathnet.capture.pipeline import locate_viewport, notched, warp_viewport
+from cathnet.capture.rectify import rectification
+from cathnet.capture.screen import locate_screen
 
 
 def _stage(inputs: Inputs, name: str):
@@ -56,19 +58,22 @@ def _steps(photos):
     """Each photo's capture intermediates, computed once: the steps below time one each."""
     out = []
     for photo in photos:
-        found = capture.find_screen(photo)
-        rect = capture.rectify(photo, found.corners)
-        box = capture.find_viewport(rect.image)
-        x0, y0, x1, y1 = box
-        out.append((photo, found, rect, box, np.ascontiguousarray(rect.image[y0:y1, x0:x1])))
+        found, greys = locate_screen(photo)
+        rect = rectification(found.corners, (photo.shape[1], photo.shape[0]))
+        box = locate_viewport(greys, rect)
+        view = warp_viewport(greys.full, rect, box)
+        out.append((photo, found, greys, rect, box, view, moire_map(view, 256)))
     return out
 
 
-STEPS = {
-    "find_screen": lambda s: capture.find_screen(s[0]),
-    "find_viewport": lambda s: capture.find_viewport(s[2].image),
-    "quality_gates": lambda s: capture.assess(s[0], s[1].corners, s[2].image, s[3], np.linalg.inv(s[2].homography), 256),
-    "moire_notch": lambda s: notched(s[4], 256),  # as the capture does it: at two model sides at most
+STEPS = {  # as ``capture_angiogram`` runs them, in its order
+    "find_screen": lambda s: locate_screen(s[0]),
+    "find_viewport": lambda s: locate_viewport(s[2], s[3]),
+    "warp_viewport": lambda s: warp_viewport(s[2].full, s[3], s[4]),
+    "quality_gates": lambda s: capture.assess(s[2].full, s[1].corners, s[5], s[3].to_photo(
+        [[s[4][0], s[4][1]], [s[4][2], s[4][1]], [s[4][2], s[4][3]], [s[4][0], s[4][3]]]), 256,
+        float(moire_map(s[5], 256).max())),
+    "moire_notch": lambda s: notched(s[5], 256, s[6]),  # at the model's scale, the gate's map reused
 }
 
 
@@ -78,7 +83,7 @@ def test_capture_step(benchmark, sim_inputs, record, step: str) -> None:
     notch only over the photos whose moiré it would notch)."""
     steps = _steps(sim_inputs.photos)
     if step == "moire_notch":
-        steps = [s for s in steps if capture.moire_score(s[4], 256) >= NOTCH_RATIO]
+        steps = [s for s in steps if s[6].max() >= NOTCH_RATIO]
         if not steps:
             pytest.skip("no simulated photo here has a moiré the notch would act on")
     items = itertools.cycle(steps)

@@ -180,7 +180,7 @@ class Analyzer:
             },
             "viewport": [x0, y0, x1, y1],
             "moire_suppressed": captured.moire_suppressed,
-            "rectified_size": [int(rect.image.shape[1]), int(rect.image.shape[0])],
+            "rectified_size": [int(rect.size[0]), int(rect.size[1])],
             "lesions_rectified": [l.to_dict() for l in in_rect],
         }
         timing = dict(inner.timing_ms, capture=(t1 - t0) * 1e3)

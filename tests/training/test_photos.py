@@ -16,7 +16,7 @@ def test_the_truth_follows_the_frame_into_the_viewport() -> None:
     seen = through_photo(frame, SEED, 256)
     assert seen is not None and seen.stenosis == frame.stenosis
     h, w = seen.image.shape
-    assert seen.vessel_mask.shape == (h, w) and min(h, w) > 256
+    assert seen.vessel_mask.shape == (h, w) and max(h, w) >= 256  # at least the model's scale
     on = seen.vessel_mask > 127
     assert 0.5 * (frame.vessel_mask > 127).mean() < on.mean() < 2.0 * (frame.vessel_mask > 127).mean()
     assert seen.image[on].mean() < seen.image[~on].mean() - 10  # the warped mask lies on the dark vessels

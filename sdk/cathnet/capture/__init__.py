@@ -3,7 +3,7 @@
 ``capture_angiogram`` runs the whole path below (what ``Analyzer.predict(photo=True)`` uses);
 
 ``find_screen`` returns a truthy ``ScreenQuad`` or a falsy ``NoScreen`` with the reason;
-``rectify`` warps the found screen square-on and maps coordinates both ways;
+``rectification`` maps a found screen square-on and back, ``rectify`` also warps it;
 ``find_viewport`` crops the angiogram; ``assess`` runs the quality gates;
 ``suppress_moire`` notches a beat pattern out of the viewport;
 ``LiveTracker`` follows the screen on camera preview frames.
@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from cathnet.capture.live import LiveState, LiveTracker
 from cathnet.capture.pose import aspect_ratio, focal_length, tilt_degrees
-from cathnet.capture.moire import MOIRE_WARN, moire_score, suppress_moire
+from cathnet.capture.moire import MOIRE_WARN, moire_map, moire_score, suppress_moire
 from cathnet.capture.pipeline import Captured, capture_angiogram
 from cathnet.capture.quality import Issue, Quality, assess
-from cathnet.capture.rectify import Rectified, rectify
+from cathnet.capture.rectify import Rectification, Rectified, rectification, rectify
 from cathnet.capture.screen import NoScreen, ScreenQuad, find_screen, order_corners
 from cathnet.capture.viewport import find_viewport
 
@@ -28,6 +28,7 @@ __all__ = [
     "LiveTracker",
     "NoScreen",
     "Quality",
+    "Rectification",
     "Rectified",
     "ScreenQuad",
     "aspect_ratio",
@@ -36,8 +37,10 @@ __all__ = [
     "find_screen",
     "find_viewport",
     "focal_length",
+    "moire_map",
     "moire_score",
     "order_corners",
+    "rectification",
     "rectify",
     "suppress_moire",
     "tilt_degrees",

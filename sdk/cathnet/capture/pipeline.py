@@ -13,14 +13,14 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from cathnet.capture.moire import NOTCH_RATIO, suppress_moire
+from cathnet.capture.moire import NOTCH_RATIO, moire_map, suppress_moire
 from cathnet.capture.quality import Quality, assess
-from cathnet.capture.rectify import Rectified, rectify
-from cathnet.capture.screen import ScreenQuad, find_screen
+from cathnet.capture.rectify import Rectification, rectification
+from cathnet.capture.screen import Greys, ScreenQuad, locate_screen
 from cathnet.capture.viewport import find_viewport
 from cathnet.errors import CaptureError
 
-NOTCH_SIDE = 2  # model sides: the largest side the moiré notch works at
+NOTCH_SIDE = 1  # model sides: the largest side the moiré notch works at
 
 
 @dataclass(frozen=True)
@@ -29,19 +29,20 @@ class Captured:
 
     Attributes:
         screen: the lit screen found in the photo.
-        rectified: the screen warped square-on (and the mapping both ways).
-        viewport: the angiogram's box in ``rectified.image`` (x0, y0, x1, y1), exclusive ends.
+        rectified: the screen seen square-on: the mapping both ways and its size (only
+            the viewport is warped).
+        viewport: the angiogram's box in rectified pixels (x0, y0, x1, y1), exclusive ends.
         quality: the gates' measures and the warnings that did not block.
-        image: the viewport as the model should see it: the viewport itself, or with a
-            moiré notched out, the viewport area-averaged to at most ``NOTCH_SIDE`` model
-            sides and notched there.
+        image: the viewport in grey as the model should see it: the viewport itself at
+            the photo's resolution, or with a moiré notched out, the viewport
+            area-averaged to at most ``NOTCH_SIDE`` model sides and notched there.
         moire_suppressed: whether the moiré notch was applied.
         to_image: (3, 3) rectified pixels → ``image`` pixels (a shift to the viewport and,
             when notched, a scale; pixel centres map to pixel centres).
     """
 
     screen: ScreenQuad
-    rectified: Rectified
+    rectified: Rectification
     viewport: tuple[int, int, int, int]
     quality: Quality
     image: npt.NDArray[np.uint8]
@@ -59,28 +60,72 @@ def capture_angiogram(photo: npt.NDArray[np.uint8], model_side: int) -> Captured
     Raises:
         CaptureError: ``capture.no_screen``, or the code of the gate that blocked.
     """
-    found = find_screen(photo)
+    found, greys = locate_screen(photo)
     if not found:
         raise CaptureError("capture.no_screen", f"expected a photo of the angiogram monitor: {found.reason}")
-    rect = rectify(photo, found.corners)
-    x0, y0, x1, y1 = find_viewport(rect.image)
-    view = np.ascontiguousarray(rect.image[y0:y1, x0:x1])
-    quality = assess(photo, found.corners, rect.image, (x0, y0, x1, y1), np.linalg.inv(rect.homography), model_side)
+    grey = greys.full
+    rect = rectification(found.corners, (photo.shape[1], photo.shape[0]))
+    box = locate_viewport(greys, rect)
+    view = warp_viewport(grey, rect, box)
+    ratios = moire_map(view, model_side)  # measured once: the gate's score, the notch's carriers
+    quality = assess(grey, found.corners, view, _box_corners(rect, box), model_side, float(ratios.max()))
     if quality.blocking is not None:
         raise CaptureError(quality.blocking.code, f"expected a usable photo of the angiogram: {quality.blocking.message}")
     # A beat pattern the gate let through is notched out before the model sees it, even
     # one too faint to warn about (an image's own straight edges do not count as one).
-    # The notch works at twice the model's side at most: the model sees the viewport
-    # area-averaged to its side anyway, the carriers lie below a third of it, and the
-    # notch's cost grows with the pixels (a 1000 px viewport: 130 ms at full size).
+    # The notch works at the model's scale: the model sees the viewport area-averaged
+    # to its side anyway, the carriers lie below a third of it, and the notch's cost
+    # grows with the pixels.
     suppressed = quality.moire >= NOTCH_RATIO
+    image, scale = notched(view, model_side, ratios) if suppressed else (view, np.eye(3))
+    shift = np.array([[1.0, 0.0, -box[0]], [0.0, 1.0, -box[1]], [0.0, 0.0, 1.0]])
+    return Captured(found, rect, box, quality, image, suppressed, scale @ shift)
+
+
+def warp_viewport(grey: npt.NDArray[np.uint8], rect: Rectification, box: tuple[int, int, int, int]) -> npt.NDArray[np.uint8]:
+    """The viewport ``box`` (rectified pixels) warped square-on from the grey photo.
+
+    Only the viewport is warped, at the screen's own resolution, in grey (what the
+    model reads): the whole screen in colour took four times as long.
+    """
+    x0, y0, x1, y1 = box
     shift = np.array([[1.0, 0.0, -x0], [0.0, 1.0, -y0], [0.0, 0.0, 1.0]])
-    image, scale = notched(view, model_side) if suppressed else (view, np.eye(3))
-    return Captured(found, rect, (x0, y0, x1, y1), quality, image, suppressed, scale @ shift)
+    return cv2.warpPerspective(grey, shift @ rect.homography, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_REPLICATE)
 
 
-def notched(view: npt.NDArray[np.uint8], model_side: int) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.float64]]:
-    """``view`` area-averaged to at most ``NOTCH_SIDE`` model sides, its moiré notched out.
+def _box_corners(rect: Rectification, box: tuple[int, int, int, int]) -> npt.NDArray[np.float64]:
+    """The outer corners of ``box`` (rectified pixels) in the photo, TL TR BR BL."""
+    x0, y0, x1, y1 = box
+    return rect.to_photo([[x0 - 0.5, y0 - 0.5], [x1 - 0.5, y0 - 0.5], [x1 - 0.5, y1 - 0.5], [x0 - 0.5, y1 - 0.5]])
+
+
+def locate_viewport(greys: Greys, rect: Rectification) -> tuple[int, int, int, int]:
+    """The viewport's box in rectified pixels (x0, y0, x1, y1, exclusive ends), found in
+    the screen rectified from the detection's work image: a fraction of the pixels, and
+    the box is good to about half a work pixel, finer than the model's pixels."""
+    (ph, pw), (wh, ww) = greys.full.shape[:2], greys.work.shape
+    work = greys.work
+    width, height = rect.size
+    small_wh = (max(round(width * ww / pw), 1), max(round(height * wh / ph), 1))
+    rx, ry = small_wh[0] / width, small_wh[1] / height
+    to_small = _centres(rx, ry) @ rect.homography @ np.linalg.inv(_centres(ww / pw, wh / ph))
+    small = cv2.warpPerspective(work, to_small, small_wh, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    x0, y0, x1, y1 = find_viewport(small)
+    box = (min(round(x0 / rx), width - 1), min(round(y0 / ry), height - 1), round(x1 / rx), round(y1 / ry))
+    return box[0], box[1], min(max(box[2], box[0] + 1), width), min(max(box[3], box[1] + 1), height)
+
+
+def _centres(sx: float, sy: float) -> npt.NDArray[np.float64]:
+    """(3, 3) scale by (sx, sy) that maps pixel centres to pixel centres."""
+    return np.array([[sx, 0.0, 0.5 * sx - 0.5], [0.0, sy, 0.5 * sy - 0.5], [0.0, 0.0, 1.0]])
+
+
+def notched(
+    view: npt.NDArray[np.uint8], model_side: int, ratios: npt.NDArray[np.float64] | None = None
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.float64]]:
+    """``view`` area-averaged to at most ``NOTCH_SIDE`` model sides, its moiré notched out
+    (``ratios``: the view's ``moire_map``, when already measured).
 
     Returns:
         The grey notched image, and the (3, 3) scale from ``view`` pixels to its pixels
@@ -89,8 +134,7 @@ def notched(view: npt.NDArray[np.uint8], model_side: int) -> tuple[npt.NDArray[n
     h, w = view.shape[:2]
     scale = min(1.0, NOTCH_SIDE * model_side / max(h, w))
     if scale >= 1.0:
-        return suppress_moire(view, model_side), np.eye(3)
+        return suppress_moire(view, model_side, ratios=ratios), np.eye(3)
     size = (max(round(w * scale), 1), max(round(h * scale), 1))
     small = cv2.resize(view, size, interpolation=cv2.INTER_AREA)
-    sx, sy = size[0] / w, size[1] / h
-    return suppress_moire(small, model_side), np.array([[sx, 0.0, 0.5 * sx - 0.5], [0.0, sy, 0.5 * sy - 0.5], [0.0, 0.0, 1.0]])
+    return suppress_moire(small, model_side, ratios=ratios), _centres(size[0] / w, size[1] / h)

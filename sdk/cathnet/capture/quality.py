@@ -95,17 +95,19 @@ def edge_spread(grey: npt.NDArray[np.uint8], corners: npt.ArrayLike) -> float | 
     reach = max(8.0, 0.012 * diag)
     offsets = np.arange(-reach, reach + 0.125, 0.25)
     t = np.linspace(0.15, 0.85, 64)
-    centre = c.mean(axis=0)
+    ends = np.roll(c, -1, axis=0)
+    along = (ends - c) / np.linalg.norm(ends - c, axis=1)[:, None]
+    normals = np.stack([-along[:, 1], along[:, 0]], axis=1)
+    inward = np.einsum("ij,ij->i", c.mean(axis=0) - c, normals) >= 0
+    normals[~inward] *= -1  # offsets grow into the screen
+    pts = (c[:, None, None] + t[None, :, None, None] * (ends - c)[:, None, None]
+           + offsets[None, None, :, None] * normals[:, None, None])  # (4 sides, 64, offsets, 2), one remap
+    profiles = cv2.remap(grey, pts[..., 0].reshape(-1, len(offsets)).astype(np.float32),
+                         pts[..., 1].reshape(-1, len(offsets)).astype(np.float32), cv2.INTER_LINEAR,
+                         borderMode=cv2.BORDER_REFLECT).reshape(4, len(t), len(offsets))
+    medians = np.median(profiles.astype(np.float32), axis=1)
     sigmas = []
-    for a, b in zip(c, np.roll(c, -1, axis=0)):
-        d = (b - a) / np.linalg.norm(b - a)
-        nrm = np.array([-d[1], d[0]])
-        if np.dot(centre - a, nrm) < 0:
-            nrm = -nrm  # offsets grow into the screen
-        pts = a + t[:, None, None] * (b - a) + offsets[None, :, None] * nrm
-        profile = cv2.remap(grey, pts[..., 0].astype(np.float32), pts[..., 1].astype(np.float32), cv2.INTER_LINEAR,
-                            borderMode=cv2.BORDER_REFLECT)
-        m = np.median(profile.astype(np.float32), axis=0)
+    for m in medians:
         quarter = m.size // 4
         lo, hi = float(np.median(m[:quarter])), float(np.median(m[-quarter:]))
         if abs(hi - lo) < 8.0:
@@ -132,49 +134,39 @@ def _crossing(level: npt.NDArray[np.float32], start: int, value: float) -> float
     return k + (value - a) / (b - a) if b != a else float(k)
 
 
-def _washed_out_fraction(view: npt.NDArray[np.uint8]) -> float:
-    """Share of pixels saturated in every colour channel (OpenCV's per-channel minimum:
-    numpy's ``min(axis=2)`` over a strided view is an order of magnitude slower)."""
-    if view.ndim == 2:
-        darkest = view
-    else:
-        channels = cv2.split(np.ascontiguousarray(view[:, :, :3]))
-        darkest = channels[0]
-        for c in channels[1:]:
-            darkest = cv2.min(darkest, c)
-    return float(np.count_nonzero(darkest >= _SATURATED) / max(darkest.size, 1))
+def _washed_out_fraction(grey: npt.NDArray[np.uint8]) -> float:
+    """Share of the pixels at the sensor's ceiling."""
+    return float(np.count_nonzero(grey >= _SATURATED) / max(grey.size, 1))
 
 
 def assess(
     photo: npt.NDArray[np.uint8],
     corners: npt.ArrayLike,
-    screen: npt.NDArray[np.uint8],
-    viewport: tuple[int, int, int, int],
-    to_photo: npt.NDArray[np.float64],
+    view: npt.NDArray[np.uint8],
+    view_corners: npt.ArrayLike,
     model_side: int,
+    moire: float | None = None,
 ) -> Quality:
     """Measures one photographed screen and runs the gates.
 
     Args:
-        photo: the photo (for its size).
+        photo: the photo, or the photo in grey (the edges are read in grey).
         corners: the lit screen's corners in the photo.
-        screen: the rectified screen.
-        viewport: the angiogram's box in ``screen`` (x0, y0, x1, y1).
-        to_photo: (3, 3) rectified → photo homography.
+        view: the angiogram viewport seen square-on (grey or colour; glare is judged
+            in grey: the monitor shows a grey image, and white glare saturates it).
+        view_corners: (4, 2) the viewport's corners in the photo, TL TR BR BL.
         model_side: the model's input side (blur and moiré are judged at it).
+        moire: the view's ``moire_score`` when already measured.
     """
-    x0, y0, x1, y1 = viewport
-    view = screen[y0:y1, x0:x1]
-    box = np.array([[[x0, y0], [x1, y0], [x1, y1], [x0, y1]]], np.float64)
-    q = cv2.perspectiveTransform(box, to_photo)[0]
+    q = np.asarray(view_corners, np.float64).reshape(4, 2)
     viewport_px = float(min(np.linalg.norm(q[1] - q[0]), np.linalg.norm(q[2] - q[3]),
                             np.linalg.norm(q[3] - q[0]), np.linalg.norm(q[2] - q[1])))
     tilt = tilt_degrees(corners, (photo.shape[1], photo.shape[0]))
     spread = edge_spread(to_grey(photo), corners)
     longest = float(max(np.linalg.norm(q[(i + 1) % 4] - q[i]) for i in range(4)))
     blur = None if spread is None else spread * model_side / longest
-    glare = _washed_out_fraction(view)
-    moire = moire_score(view, model_side)
+    glare = _washed_out_fraction(to_grey(view))
+    moire = moire_score(view, model_side) if moire is None else moire
 
     issues = []
 

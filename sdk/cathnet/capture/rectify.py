@@ -1,4 +1,8 @@
-"""Square-on view of a found screen, and the coordinate mapping back to the photo."""
+"""Square-on view of a found screen, and the coordinate mapping back to the photo.
+
+``rectification`` is the geometry alone (the homography and the rectified size);
+``rectify`` also warps the whole screen. The capture warps only the viewport.
+"""
 
 from __future__ import annotations
 
@@ -14,16 +18,16 @@ from cathnet.findings import Lesion
 
 
 @dataclass(frozen=True)
-class Rectified:
-    """A rectified screen.
+class Rectification:
+    """A found screen seen square-on: the mapping both ways.
 
     Attributes:
-        image: the screen warped square-on, same dtype and channels as the photo.
         homography: (3, 3) photo pixels → rectified pixels.
+        size: (width, height) of the rectified screen.
     """
 
-    image: npt.NDArray[np.uint8]
     homography: npt.NDArray[np.float64]
+    size: tuple[int, int]
 
     def to_photo(self, points: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """(N, 2) rectified pixels → photo pixels (inverse homography)."""
@@ -56,17 +60,24 @@ class Rectified:
         return cv2.perspectiveTransform(p, self.homography).reshape(-1, 2)
 
 
-def rectify(photo: npt.NDArray[np.uint8], corners: npt.ArrayLike) -> Rectified:
-    """Warps the quad ``corners`` (TL, TR, BR, BL, photo pixels) to a rectangle.
+@dataclass(frozen=True)
+class Rectified(Rectification):
+    """A rectified screen: its geometry and ``image``, the screen warped square-on
+    (same dtype and channels as the photo, ``size`` pixels)."""
+
+    image: npt.NDArray[np.uint8]
+
+
+def rectification(corners: npt.ArrayLike, photo_wh: tuple[int, int]) -> Rectification:
+    """The square-on geometry of the quad ``corners`` (TL, TR, BR, BL, photo pixels).
 
     The rectangle has the screen's true aspect ratio (from the pose, ``aspect_ratio``),
     so a square angiogram comes out square; its longer side keeps the screen's own
-    resolution in the photo (the longest side of the outline), so nothing is
-    downsampled here: the model's preprocessing downsamples once, with area
+    resolution in the photo (the longest side of the outline), so a warp to it
+    downsamples nothing: the model's preprocessing downsamples once, with area
     averaging, which does not amplify moiré.
     """
     c = np.asarray(corners, np.float64).reshape(4, 2)
-    photo_wh = (photo.shape[1], photo.shape[0])
     aspect = aspect_ratio(c, photo_wh)
     longest = max(np.linalg.norm(c[(i + 1) % 4] - c[i]) for i in range(4))
     width, height = (longest, longest / aspect) if aspect >= 1 else (longest * aspect, longest)
@@ -75,5 +86,13 @@ def rectify(photo: npt.NDArray[np.uint8], corners: npt.ArrayLike) -> Rectified:
     # edge of the output pixels (-0.5 and size - 0.5).
     dst = np.array([[-0.5, -0.5], [width - 0.5, -0.5], [width - 0.5, height - 0.5], [-0.5, height - 0.5]])
     hmat = cv2.getPerspectiveTransform(c.astype(np.float32), dst.astype(np.float32)).astype(np.float64)
-    image = cv2.warpPerspective(photo, hmat, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    return Rectified(image, hmat)
+    return Rectification(hmat, (width, height))
+
+
+def rectify(photo: npt.NDArray[np.uint8], corners: npt.ArrayLike) -> Rectified:
+    """Warps the quad ``corners`` (TL, TR, BR, BL, photo pixels) to a rectangle
+    (``rectification``'s geometry), bilinearly, at the screen's own resolution."""
+    geometry = rectification(corners, (photo.shape[1], photo.shape[0]))
+    image = cv2.warpPerspective(photo, geometry.homography, geometry.size, flags=cv2.INTER_LINEAR,
+                                borderMode=cv2.BORDER_REPLICATE)
+    return Rectified(geometry.homography, geometry.size, image)

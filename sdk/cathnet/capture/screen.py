@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -210,33 +211,39 @@ def _four_longest_sides(poly: npt.NDArray[np.float64]) -> npt.NDArray[np.float64
 
 
 def _refine(grey: npt.NDArray[np.uint8], quad: npt.NDArray[np.float64], band: float | None = None) -> npt.NDArray[np.float64]:
-    """Sub-pixel corners: a line fitted to the strongest gradient across each side, intersected.
+    """Sub-pixel corners: a line fitted to the strongest step across each side, intersected.
 
-    Each side is sampled at many points; at each, the gradient magnitude is read along
-    the side's normal within ``band`` pixels and its peak taken. A robust (Huber) line
-    through the peaks ignores the few that land on a hand or a reflection.
+    Each side is sampled every 6 pixels; at each point, the grey profile along the
+    side's normal is read within ``band`` pixels (half-pixel steps) and its steepest
+    point taken (the change over one pixel either side). A robust (Huber) line through
+    the steepest points ignores the few that land on a hand or a reflection. Only the
+    profiles are read, all four sides at once, never a gradient of the whole image: at
+    full resolution that alone would cost more than the rest of the capture.
     """
-    gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)
-    gy = cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)
-    mag = cv2.magnitude(gx, gy)
     if band is None:
         band = max(3.0, 0.006 * float(np.hypot(*grey.shape)))
-    offs = np.arange(-band, band + 0.25, 0.5)
+    offs = np.arange(-band - 1.0, band + 1.25, 0.5, dtype=np.float32)  # a pixel beyond the band: the difference's reach
+    start = quad.astype(np.float32)
+    along = np.roll(start, -1, axis=0) - start
+    lengths = np.linalg.norm(along, axis=1)
+    normals = np.stack([-along[:, 1], along[:, 0]], axis=1) / lengths[:, None]
+    count = max(int(lengths.max() / 6), 8)
+    t = np.linspace(0.1, 0.9, count, dtype=np.float32)
+    on_side = start[:, None] + t[None, :, None] * along[:, None]  # (4 sides, count, 2)
+    samples = on_side[:, :, None] + offs[None, None, :, None] * normals[:, None, None]  # (4, count, offsets, 2)
+    profile = _sample(grey, samples)
+    step = np.abs(profile[..., 4:] - profile[..., :-4])  # over two pixels, centred on offs[2:-2]
+    step[np.isnan(step)] = 0.0
+    k = np.argmax(step, axis=2)
+    sides, rows = np.arange(4)[:, None], np.arange(count)[None, :]
+    keep = step[sides, rows, k] > 0
+    peaks = samples[sides, rows, k + 2]  # (4, count, 2), float32 as fitLine takes them
     lines = []
-    for a, b in zip(quad, np.roll(quad, -1, axis=0)):
-        length = np.linalg.norm(b - a)
-        d = (b - a) / length
-        nrm = np.array([-d[1], d[0]])
-        t = np.linspace(0.1, 0.9, max(int(length / 3), 8))
-        samples = a + t[:, None, None] * (b - a) + offs[None, :, None] * nrm  # (n, k, 2)
-        m = cv2.remap(mag, samples[..., 0].astype(np.float32), samples[..., 1].astype(np.float32),
-                      cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-        k = np.argmax(m, axis=1)
-        keep = m[np.arange(len(t)), k] > 0
-        pts = samples[np.arange(len(t)), k][keep]
+    for side in range(4):
+        pts = peaks[side][keep[side]]
         if len(pts) < 4:
             return quad
-        vx, vy, x0, y0 = cv2.fitLine(pts.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+        vx, vy, x0, y0 = cv2.fitLine(pts, cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
         lines.append((np.array([x0, y0], np.float64), np.array([vx, vy], np.float64)))
     out = []
     for i in range(4):
@@ -248,6 +255,23 @@ def _refine(grey: npt.NDArray[np.uint8], quad: npt.NDArray[np.float64], band: fl
     if np.max(np.linalg.norm(refined - quad, axis=1)) > 4 * band:
         return quad  # the fit ran away (occluded side): keep the coarse corner
     return refined
+
+
+def _sample(grey: npt.NDArray[np.uint8], points: npt.NDArray[np.float64]) -> npt.NDArray[np.float32]:
+    """``grey`` read bilinearly at ``points`` (..., 2) as float32; NaN outside the image.
+
+    Only the points' bounding box is converted to float.
+    """
+    h, w = grey.shape
+    x0 = int(np.clip(np.floor(points[..., 0].min()), 0, w - 1))
+    y0 = int(np.clip(np.floor(points[..., 1].min()), 0, h - 1))
+    x1 = int(np.clip(np.ceil(points[..., 0].max()) + 2, x0 + 1, w))
+    y1 = int(np.clip(np.ceil(points[..., 1].max()) + 2, y0 + 1, h))
+    roi = grey[y0:y1, x0:x1].astype(np.float32)
+    flat = points.reshape(-1, points.shape[-2], 2)  # 2-D maps (OpenCV's sides stay under 32767)
+    values = cv2.remap(roi, flat[..., 0] - np.float32(x0), flat[..., 1] - np.float32(y0),
+                       cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=np.nan)
+    return values.reshape(points.shape[:-1])
 
 
 def _square_on(
@@ -398,9 +422,10 @@ def _steps(values: npt.NDArray[np.float32], ds: float) -> npt.NDArray[np.float64
     def window_sum(x: npt.NDArray) -> npt.NDArray:
         running = np.zeros((n + 1, rays), np.float64 if x.dtype.kind == "f" else np.int32)
         np.cumsum(x, axis=0, out=running[1:])
-        return running[starts + width] - running[starts]
+        first = int(starts[0])  # ``starts`` is a run of consecutive rows: slices, not copies by index
+        return running[first + width : first + width + len(starts)] - running[first : first + len(starts)]
 
-    level = window_sum(np.where(present, v, 0)) / np.maximum(window_sum(present), 1)
+    level = window_sum(np.where(present, v, 0.0)) / np.maximum(window_sum(present), 1)
     usable = jump & present[starts] & (starts[:, None] < stop[None, :])
     panel = _column_median(v[skip : 2 * skip + 2])
     found = np.full(rays, -1)
@@ -439,10 +464,10 @@ def _steps(values: npt.NDArray[np.float32], ds: float) -> npt.NDArray[np.float64
 
 
 def _looks_like_an_angiogram(
-    grey: npt.NDArray[np.uint8], colour: npt.NDArray[np.uint8] | None, viewport: npt.NDArray[np.float64]
+    grey: npt.NDArray[np.uint8], colour: _Colour | None, viewport: npt.NDArray[np.float64]
 ) -> bool:
     """The viewport, seen square-on, holds grey-scale structure: not flat, not colourful."""
-    seen, _ = _square_on(colour if colour is not None else grey, viewport, (96, 96))
+    seen = colour.square_on(viewport, (96, 96)) if colour is not None else _square_on(grey, viewport, (96, 96))[0]
     if float(to_grey(seen).std()) < _MIN_CONTRAST:
         return False
     if seen.ndim == 3 and seen.shape[2] >= 3:
@@ -454,7 +479,7 @@ def _looks_like_an_angiogram(
 
 def _nested_fallback(
     grey: npt.NDArray[np.uint8],
-    colour: npt.NDArray[np.uint8] | None,
+    colour: _Colour | None,
     good: list[tuple[npt.NDArray[np.float64], float]],
 ) -> tuple[npt.NDArray[np.float64], float] | None:
     """When no lit area could be measured from a viewport (a dark real frame is found only
@@ -490,28 +515,78 @@ def _plausible(lit: npt.NDArray[np.float64], viewport: npt.NDArray[np.float64], 
     return 1.05 <= ratio <= 4.0
 
 
-def _small_colour(photo: npt.NDArray[np.uint8], grey: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8] | None:
-    """The photo at the work resolution, in colour (None for a grey photo)."""
-    return cv2.resize(photo, grey.shape[::-1], interpolation=cv2.INTER_AREA) if photo.ndim == 3 else None
+class _Colour:
+    """The photo's colour, for the angiogram check, made on first use (most photos need it
+    once, some never): the photo shrunk by a whole factor (OpenCV's fast path), to no
+    less than the work resolution, where a square-on view of a quad is read.
+
+    Args:
+        photo: (H, W, 3|4) uint8.
+        work_scale: work pixels per photo pixel (quads are given in work pixels).
+    """
+
+    def __init__(self, photo: npt.NDArray[np.uint8], work_scale: float) -> None:
+        self._photo = photo
+        self._factor = max(1, int(1.0 / work_scale))
+        self._work_scale = work_scale
+        self._image: npt.NDArray[np.uint8] | None = None
+
+    def square_on(self, quad: npt.NDArray[np.float64], size_wh: tuple[int, int]) -> npt.NDArray[np.uint8]:
+        if self._image is None:
+            self._image = _shrink_by(self._photo[:, :, :3], self._factor)
+        h, w = self._photo.shape[:2]
+        fx, fy = self._image.shape[1] / (w * self._work_scale), self._image.shape[0] / (h * self._work_scale)
+        return _square_on(self._image, (quad + 0.5) * (fx, fy) - 0.5, size_wh)[0]  # pixel centres to centres
 
 
-def _confirmed(
-    found: list[tuple[npt.NDArray[np.float64], float, npt.NDArray[np.float64]]],
+def _shrink_by(image: npt.NDArray[np.uint8], factor: int) -> npt.NDArray[np.uint8]:
+    """``image`` area-averaged by a whole ``factor`` (the last rows and columns that do
+    not fill a block are dropped: OpenCV's exact-factor path is 5-30 times faster)."""
+    if factor < 2:
+        return image
+    h, w = image.shape[:2]
+    hk, wk = h - h % factor, w - w % factor
+    return cv2.resize(np.ascontiguousarray(image[:hk, :wk]), (wk // factor, hk // factor), interpolation=cv2.INTER_AREA)
+
+
+def _shrink(image: npt.NDArray[np.uint8], size_wh: tuple[int, int]) -> npt.NDArray[np.uint8]:
+    """``image`` shrunk to ``size_wh``: area-averaged by the largest whole factor first
+    when it divides both sides (a fraction of the time of OpenCV's general area
+    resampling), then the rest, bilinearly when under a factor of two (the box filter
+    has already removed what that would alias)."""
+    h, w = image.shape[:2]
+    factor = min(w // size_wh[0], h // size_wh[1])
+    if factor >= 2 and w % factor == 0 and h % factor == 0:
+        image = _shrink_by(image, factor)
+    if image.shape[1::-1] == tuple(size_wh):
+        return image
+    shrunk = factor >= 2 and image.shape[1] < w
+    return cv2.resize(image, size_wh, interpolation=cv2.INTER_LINEAR if shrunk else cv2.INTER_AREA)
+
+
+_Found = list[tuple[npt.NDArray[np.float64], float, npt.NDArray[np.float64]]]  # (lit area, support, viewport)
+
+
+def _twice_found(lit: npt.NDArray[np.float64], quads: list[npt.NDArray[np.float64]], near: npt.NDArray[np.uint8]) -> bool:
+    """A supported edge loop also outlines this measured lit area: it is confirmed twice."""
+    tolerance = _AGREE * float(np.hypot(*near.shape[:2]))
+    return any(np.abs(lit - q).max() <= tolerance and _support(near, q) >= _MIN_SUPPORT for q in quads)
+
+
+def _corrected(
+    found: _Found,
     quads: list[npt.NDArray[np.float64]],
     near: npt.NDArray[np.uint8],
 ) -> tuple[npt.NDArray[np.float64], float]:
-    """The lit area to trust among those measured (largest first), checked against the edge loops.
+    """The lit area to trust when no measured one (largest first) is confirmed twice.
 
-    A lit area that a supported edge loop also outlines is confirmed twice: it wins.
-    Otherwise a viewport found only in part (a dark real frame, glare) can send the
-    rays astray on one side: a strongly supported edge loop that agrees with a measured
-    lit area along one whole side, and could be its lit area, replaces it. Support is
-    scored only for the loops that agree (the preview has not scored the others).
+    A viewport found only in part (a dark real frame, glare) can send the rays astray
+    on one side: a strongly supported edge loop that agrees with a measured lit area
+    along one whole side, and could be its lit area, replaces it. Support is scored
+    only for the loops that agree (the preview has not scored the others). Otherwise
+    the largest measured lit area.
     """
     tolerance = _AGREE * float(np.hypot(*near.shape[:2]))
-    for lit, support, _ in found:
-        if any(np.abs(lit - q).max() <= tolerance and _support(near, q) >= _MIN_SUPPORT for q in quads):
-            return lit, support
     for lit, _, viewport in found:
         for quad in quads:
             close = np.abs(lit - quad).max(axis=1) <= tolerance
@@ -519,6 +594,23 @@ def _confirmed(
             if one_side and _plausible(quad, viewport, near.shape) and (support := _support(near, quad)) >= _SIDE_SUPPORT:
                 return quad, support
     return found[0][0], found[0][1]
+
+
+def _measure(
+    grey: npt.NDArray[np.uint8], blurred: npt.NDArray[np.uint8], colour: _Colour | None,
+    quad: npt.NDArray[np.float64], preview: bool,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None:
+    """The lit area measured outward from the angiogram inside ``quad``, and that
+    viewport (work pixels); None when ``quad`` holds no angiogram or no plausible lit area."""
+    viewport = _viewport_in(grey, quad, _PREVIEW_CHECK_WH if preview else _CHECK_WH)
+    if viewport is None or not _looks_like_an_angiogram(grey, colour, viewport):
+        return None
+    if not preview:
+        viewport = _refine(blurred, viewport, band=3.0)
+    lit = _lit_area(grey, viewport, rays=12) if preview else _lit_area(grey, viewport)
+    if lit is None or not _plausible(lit, viewport, grey.shape):
+        return None
+    return lit, viewport
 
 
 def find_screen(photo: npt.NDArray[np.uint8], preview: bool = False) -> ScreenQuad | NoScreen:
@@ -533,51 +625,91 @@ def find_screen(photo: npt.NDArray[np.uint8], preview: bool = False) -> ScreenQu
     Returns:
         ``ScreenQuad`` (truthy) or ``NoScreen`` with the reason (falsy).
     """
+    return _find(photo, preview)[0]
+
+
+@dataclass(frozen=True)
+class Greys:
+    """The photo in grey as the detection read it, for the capture's later steps.
+
+    Attributes:
+        full: at the photo's resolution (None on the preview path, which never makes it).
+        work: area-averaged to the detection's work resolution.
+    """
+
+    full: npt.NDArray[np.uint8] | None
+    work: npt.NDArray[np.uint8]
+
+
+def locate_screen(photo: npt.NDArray[np.uint8]) -> tuple[ScreenQuad | NoScreen, Greys]:
+    """``find_screen(photo)``, and the grey images it made (the capture reuses them)."""
+    return _find(photo, preview=False)
+
+
+def _find(photo: npt.NDArray[np.uint8], preview: bool) -> tuple[ScreenQuad | NoScreen, Greys]:
     h, w = photo.shape[:2]
     scale = min(1.0, (_PREVIEW_SIDE if preview else _WORK_SIDE) / max(h, w))
     work_wh = (round(w * scale), round(h * scale))
+    colour: _Colour | None = None
     if preview:  # shrink first: the full-resolution grey copy is only needed for refinement
-        small = cv2.resize(photo, work_wh, interpolation=cv2.INTER_AREA)
+        small = _shrink(photo, work_wh)
         grey = to_grey(small)
-        small = small if small.ndim == 3 else None
+        colour = _Colour(small, 1.0) if small.ndim == 3 else None
     else:
         grey_full = to_grey(photo)
-        grey = cv2.resize(grey_full, work_wh, interpolation=cv2.INTER_AREA)
-        small = _small_colour(photo, grey)
+        grey = _shrink(grey_full, work_wh)
+        colour = _Colour(photo, scale) if photo.ndim == 3 else None
+    greys = Greys(grey_full if not preview else None, grey)
     blurred = cv2.GaussianBlur(grey, (5, 5), 0)
     magnitude = cv2.magnitude(cv2.Sobel(blurred, cv2.CV_32F, 1, 0), cv2.Sobel(blurred, cv2.CV_32F, 0, 1))
     hi = _percentile(magnitude[::2, ::2].ravel(), 90)  # every fourth pixel is plenty for a percentile
     edges = cv2.Canny(blurred, max(hi * 0.25, 10), max(hi * 0.6, 25))
-    quads = _candidates(edges, outlines=False) if preview else _candidates(edges) + _mask_candidates(blurred)
-    whole = _MAX_AREA * grey.shape[0] * grey.shape[1]  # the photo's own frame is no screen
-    quads = _distinct([q for q in quads if cv2.contourArea(q.astype(np.float32)) < whole])
-    quads = sorted(quads, key=lambda q: -cv2.contourArea(q.astype(np.float32)))  # largest first
     near = _near_edges(edges)
-    supported = ((q, support) for q in quads if (support := _support(near, q)) >= _MIN_SUPPORT)
-    good = supported if preview else list(supported)  # a preview scores them only until one is taken
+    whole = _MAX_AREA * grey.shape[0] * grey.shape[1]  # the photo's own frame is no screen
+    measured: dict[bytes, tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None] = {}
+
+    def search(candidates: list[npt.NDArray[np.float64]]) -> tuple[tuple[npt.NDArray[np.float64], float] | None, _Found,
+                                                                   list[npt.NDArray[np.float64]], Any]:
+        """The largest candidate whose lit area an edge loop confirms, and what was measured on the way
+        (the lit areas, the candidates in order, the supported ones)."""
+        quads = _distinct([q for q in candidates if cv2.contourArea(q.astype(np.float32)) < whole])
+        quads = sorted(quads, key=lambda q: -cv2.contourArea(q.astype(np.float32)))  # largest first
+        supported = ((q, support) for q in quads if (support := _support(near, q)) >= _MIN_SUPPORT)
+        good = supported if preview else list(supported)  # a preview scores them only until one is taken
+        found: _Found = []
+        for quad, support in good:
+            key = quad.tobytes()
+            if key not in measured:  # the second search meets the first one's candidates again
+                measured[key] = _measure(grey, blurred, colour, quad, preview)
+            if measured[key] is None:
+                continue
+            lit, viewport = measured[key]
+            found.append((lit, support, viewport))
+            if _twice_found(lit, quads, near):
+                return (lit, support), found, quads, good
+            if preview:  # the first plausible outline will do for a preview
+                break
+        return None, found, quads, good
+
     # Bezel outline, lit area or viewport: whichever was found, the viewport inside it
     # is found again square-on, must look like an angiogram, and the lit area is
-    # measured outward from it to the bezel. The largest candidate that gets there wins.
-    found: list[tuple[npt.NDArray[np.float64], float, npt.NDArray[np.float64]]] = []
-    for quad, support in good:
-        viewport = _viewport_in(grey, quad, _PREVIEW_CHECK_WH if preview else _CHECK_WH)
-        if viewport is None or not _looks_like_an_angiogram(grey, small, viewport):
-            continue
-        if not preview:
-            viewport = _refine(blurred, viewport, band=3.0)
-        lit = _lit_area(grey, viewport, rays=12) if preview else _lit_area(grey, viewport)
-        if lit is None or not _plausible(lit, viewport, grey.shape):
-            continue
-        found.append((lit, support, viewport))
-        if preview:  # the first plausible outline will do for a preview
-            break
-    if found:
-        chosen = _confirmed(found, quads, near)
-    else:
-        chosen = None if preview else _nested_fallback(grey, small, good)
+    # measured outward from it to the bezel. The largest candidate whose lit area an
+    # edge loop confirms wins (the smaller ones need not be measured). The edge loops
+    # are searched first: most photos need no more. Where none is confirmed (a hand
+    # across the screen's edge, the bezel leaving the photo), the bright and dark
+    # regions' outlines join them and the search runs again over all, in the same
+    # order; failing that, ``_corrected`` chooses among all measured.
+    edge_quads = _candidates(edges, outlines=not preview)
+    chosen, found, quads, good = search(edge_quads)
+    if chosen is None and not preview:
+        chosen, found, quads, good = search(edge_quads + _mask_candidates(blurred))
+    if chosen is None and found:
+        chosen = _corrected(found, quads, near)
+    elif chosen is None and not preview:
+        chosen = _nested_fallback(grey, colour, good)
     if chosen is None:
-        return NoScreen("no monitor found: fit the whole screen in the frame, with its four corners visible")
+        return NoScreen("no monitor found: fit the whole screen in the frame, with its four corners visible"), greys
     lit, support = chosen
     area = cv2.contourArea(lit.astype(np.float32)) / (grey.shape[0] * grey.shape[1])
     corners = lit / scale if preview else _refine(grey_full, lit / scale)
-    return ScreenQuad(order_corners(corners), support, float(area))
+    return ScreenQuad(order_corners(corners), support, float(area)), greys

@@ -19,9 +19,10 @@ from cathnet.capture import (
     find_viewport,
     moire_score,
     rectify,
-    suppress_moire,
     tilt_degrees,
 )
+from cathnet.capture.moire import _NOTCH_SPREAD, _TILE_SEARCH, _notched_out
+from cathnet.capture.pipeline import notched
 from cathnet.cli import main
 
 sim = pytest.importorskip("cathnet_train.photo_sim", reason="the photo simulator lives in the training package")
@@ -40,7 +41,9 @@ def _quality(photo: sim.MonitorPhoto) -> cathnet.capture.Quality:
     found = find_screen(photo.image)
     assert found, getattr(found, "reason", "")
     rect = rectify(photo.image, found.corners)
-    return assess(photo.image, found.corners, rect.image, find_viewport(rect.image), np.linalg.inv(rect.homography), 256)
+    x0, y0, x1, y1 = find_viewport(rect.image)
+    view_corners = rect.to_photo([[x0 - 0.5, y0 - 0.5], [x1 - 0.5, y0 - 0.5], [x1 - 0.5, y1 - 0.5], [x0 - 0.5, y1 - 0.5]])
+    return assess(photo.image, found.corners, rect.image[y0:y1, x0:x1], view_corners, 256)
 
 
 def _codes(quality: cathnet.capture.Quality) -> dict[str, bool]:
@@ -125,10 +128,12 @@ def _moire_views() -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_moire_is_notched_out() -> None:
+    """As the capture does it: the viewport area-averaged to the model's side, notched there."""
     clean, striped = _moire_views()
     assert moire_score(striped, 256) >= 10 * MOIRE_WARN > 10 * moire_score(clean, 256)
-    cleaned = suppress_moire(striped, 256)
-    assert cleaned.shape == striped.shape and cleaned.dtype == np.uint8
+    cleaned, scale = notched(striped, 256)
+    assert max(cleaned.shape) == 256 and cleaned.dtype == np.uint8
+    assert scale[0, 0] == pytest.approx(256 / striped.shape[1]) and scale[1, 1] == pytest.approx(256 / striped.shape[0])
     assert moire_score(cleaned, 256) < MOIRE_WARN  # what is left would not even warn
 
     def error(view: np.ndarray) -> float:  # against the clean view, at the model's scale
@@ -153,3 +158,47 @@ def test_a_straight_catheter_is_not_taken_for_moire(analyzer: cathnet.Analyzer) 
     assert photo.conditions.moire == 0.0
     findings = analyzer.predict(photo.image, photo=True)
     assert "capture.moire" not in findings.warnings and findings.screen["moire_suppressed"] is False
+
+
+def _notched_out_by_full_dft(centred: np.ndarray, carriers: np.ndarray) -> np.ndarray:
+    """The notch's definition, the slow way: each tile's whole spectrum, its peak searched
+    near each carrier, a Gaussian (peak 1) there, overlaps by their maximum, inverse DFT."""
+    tiles, th, tw = centred.shape
+    reach = int(np.ceil(3 * _NOTCH_SPREAD))
+    offsets = np.arange(-reach, reach + 1)
+    stamp = np.exp(-(offsets[:, None] ** 2 + offsets[None, :] ** 2) / (2 * _NOTCH_SPREAD**2))
+    out = np.zeros_like(centred, dtype=np.float64)
+    for k in range(tiles):
+        spectrum = np.fft.fftshift(np.fft.fft2(centred[k].astype(np.float64)))  # centred coordinates
+        notch = np.zeros((th + 2 * reach, tw + 2 * reach))
+        for cy, cx in carriers:
+            y0, y1 = int(max(cy - _TILE_SEARCH, 0)), int(min(cy + _TILE_SEARCH, th - 1))
+            x0, x1 = int(max(cx - _TILE_SEARCH, 0)), int(min(cx + _TILE_SEARCH, tw - 1))
+            if y0 > y1 or x0 > x1:
+                continue
+            window = np.abs(spectrum[y0 : y1 + 1, x0 : x1 + 1])
+            py, px = np.unravel_index(np.argmax(window), window.shape)
+            region = notch[y0 + py : y0 + py + 2 * reach + 1, x0 + px : x0 + px + 2 * reach + 1]
+            np.maximum(region, stamp, out=region)
+        notch = notch[reach : reach + th, reach : reach + tw]
+        out[k] = np.fft.ifft2(np.fft.ifftshift(spectrum * notch)).real
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_partial_dft_notch_equals_the_full_dft_one(seed: int) -> None:
+    """The notch computes only the spectrum's bins near the carriers (matrix products);
+    on random tiles and carriers, near the spectrum's edges too, it takes out what
+    notching each tile's whole DFT takes out."""
+    rng = np.random.default_rng(seed)
+    th, tw = (int(n) for n in rng.integers(24, 90, 2))
+    yy, xx = np.mgrid[0:th, 0:tw]
+    carriers = np.column_stack([rng.uniform(0, th, 5), rng.uniform(0, tw, 5)])
+    carriers = np.vstack([carriers, 2 * np.array([th // 2, tw // 2]) - carriers, [[0.3, tw - 1.2]]])  # mirrors, a corner
+    tiles = rng.normal(0, 1, (3, th, tw)).astype(np.float32)
+    for cy, cx in carriers[:3]:  # periodic components at some carriers, so the peaks are real ones
+        tiles += np.cos(2 * np.pi * ((cy - th // 2) * yy / th + (cx - tw // 2) * xx / tw)).astype(np.float32) * 5
+    got = _notched_out(tiles, carriers)
+    want = _notched_out_by_full_dft(tiles, carriers)
+    assert got.shape == tiles.shape
+    np.testing.assert_allclose(got, want, atol=2e-3 * float(np.abs(want).max()))
