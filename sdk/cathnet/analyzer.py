@@ -21,6 +21,7 @@ from cathnet import backends, capture, image_input
 from cathnet.bundle import ModelBundle
 from cathnet.errors import BackendUnavailableError
 from cathnet.findings import AnalysedView, Findings
+from cathnet.geometry import Letterbox
 from cathnet.postprocess import PostprocessConfig, find_lesions, heatmap_in_image
 from cathnet.preprocess import preprocess
 
@@ -117,12 +118,24 @@ class Analyzer:
         """
         if photo:
             return self._predict_photo(image, keep_view)
+        t0 = time.perf_counter()
+        return self._analyse(image_input.load(image), keep_view, t0)
+
+    def _analyse(
+        self, pixels: np.ndarray, keep_view: bool, t0: float, fitted: np.ndarray | None = None
+    ) -> Findings:
+        """``predict`` on loaded ``pixels``; ``fitted``: the capture's ``Captured.fitted``
+        of them, preprocessing's own first resampling already made (used when it has
+        the size this model's letterbox gives them: the tensor is the same)."""
         if self._closed:
             raise BackendUnavailableError("analyzer.closed", "expected an open Analyzer, got a closed one")
-        t0 = time.perf_counter()
-        pixels = image_input.load(image)
         t1 = time.perf_counter()
-        x, box = preprocess(pixels, self._bundle.input_spec)
+        spec = self._bundle.input_spec
+        box = Letterbox.fit(int(pixels.shape[1]), int(pixels.shape[0]), spec.width, spec.height)
+        if fitted is not None and fitted.shape[::-1] == box.content_size:
+            x, _ = preprocess(fitted, spec)
+        else:
+            x, box = preprocess(pixels, spec)
         t2 = time.perf_counter()
         with self._lock:
             outputs = self._backend.run(x[None, ...])
@@ -161,7 +174,7 @@ class Analyzer:
         found, rect, quality = captured.screen, captured.rectified, captured.quality
         x0, y0, x1, y1 = captured.viewport
         t1 = time.perf_counter()
-        inner = self.predict(captured.image, keep_view=keep_view)
+        inner = self._analyse(image_input.load(captured.image), keep_view, t1, captured.fitted)
         (sx, _, tx), (_, sy, ty) = np.linalg.inv(captured.to_image)[:2]  # image → rectified: scale and shift
         in_rect = [
             dataclasses.replace(

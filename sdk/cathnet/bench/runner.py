@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 
 @dataclass(frozen=True)
@@ -103,10 +104,13 @@ def bench_cpu() -> int | None:
 
 @contextlib.contextmanager
 def threads(n: int) -> Iterator[None]:
-    """OpenCV at ``n`` threads and, at one thread, this process pinned to ``bench_cpu()``.
+    """OpenCV and numpy's BLAS at ``n`` threads and, at one thread, this process pinned
+    to ``bench_cpu()``.
 
     Pinning keeps a one-thread stage on the core its peak was measured on and stops the
-    scheduler moving it mid-query; both are restored afterwards.
+    scheduler moving it mid-query; all is restored afterwards. BLAS must follow: its
+    own threads, pinned to the same core, spin against the query (the moiré notch's
+    matrix products took ten times as long).
     """
     before = cv2.getNumThreads()
     cv2.setNumThreads(n)
@@ -115,7 +119,8 @@ def threads(n: int) -> Iterator[None]:
     try:
         if n == 1 and cpu is not None:
             os.sched_setaffinity(0, {cpu})
-        yield
+        with threadpool_limits(limits=n, user_api="blas"):
+            yield
     finally:
         cv2.setNumThreads(before)
         if affinity is not None:

@@ -58,6 +58,22 @@ def _spectrum_geometry(side: int) -> tuple[Any, ...]:
     return window, ring, lo, searched, (by_ring, ring_of, middle), ys, xs, along
 
 
+def _ring_medians(power: npt.NDArray[np.float64], side: int) -> npt.NDArray[np.float64]:
+    """The median of ``power`` (side, side, centred, non-negative) over each searched
+    ring, indexed by ring radius (0 below the rings searched).
+
+    All rings in one sort: the key orders by ring, then by power within the ring (power
+    over twice the maximum stays under 1), so each ring's run is sorted and its middle
+    ranks are known. The same values as ``np.median`` ring by ring, several times faster.
+    """
+    _, _, lo, _, (by_ring, ring_of, middle), _, _, _ = _spectrum_geometry(side)
+    values = power.ravel()[by_ring]
+    ordered = values[np.argsort(ring_of + values / (2.0 * max(float(values.max()), 1e-300)))]
+    medians = np.zeros(lo + len(middle[0]))
+    medians[lo:] = 0.5 * (ordered[middle[0]] + ordered[middle[1]])
+    return medians
+
+
 def _peak_ratios(view: npt.NDArray[np.uint8], side: int) -> npt.NDArray[np.float64]:
     """(side, side) centred map: each bin's detail power over its ring's median, 0 off
     the rings searched.
@@ -65,16 +81,12 @@ def _peak_ratios(view: npt.NDArray[np.uint8], side: int) -> npt.NDArray[np.float
     Rings run from side/25 (slower is shading, not a grid) to side/3 cycles per image.
     Bins that do not stand out on their ray either (a straight edge) count as 0.
     """
-    window, ring, lo, searched, (by_ring, ring_of, middle), ys, xs, along = _spectrum_geometry(side)
+    window, ring, _, searched, _, ys, xs, along = _spectrum_geometry(side)
     small = cv2.resize(to_grey(view).astype(np.float32), (side, side), interpolation=cv2.INTER_AREA)
     detail = small - cv2.GaussianBlur(small, (0, 0), 4)
     spectrum = cv2.dft(detail * window, flags=cv2.DFT_COMPLEX_OUTPUT)  # float32: several times numpy's
     power = np.fft.fftshift(spectrum[..., 0] ** 2 + spectrum[..., 1] ** 2).astype(np.float64)
-    # Every ring's median in one sort: the key orders by ring, then by power within it.
-    values = power.ravel()[by_ring]
-    ordered = values[np.argsort(ring_of + values / (2.0 * max(float(values.max()), 1e-300)))]
-    medians = np.zeros(lo + len(middle[0]))
-    medians[lo:] = 0.5 * (ordered[middle[0]] + ordered[middle[1]])
+    medians = _ring_medians(power, side)
     ratios = np.zeros_like(power, dtype=np.float64)
     ratios[searched] = power[searched] / np.maximum(medians[ring[searched]], 1e-9)
     # A straight edge (the catheter, a long vessel) puts its energy all along a ray

@@ -19,8 +19,7 @@ from cathnet.capture.rectify import Rectification, rectification
 from cathnet.capture.screen import Greys, ScreenQuad, locate_screen
 from cathnet.capture.viewport import find_viewport
 from cathnet.errors import CaptureError
-
-NOTCH_SIDE = 1  # model sides: the largest side the moiré notch works at
+from cathnet.geometry import Letterbox
 
 
 @dataclass(frozen=True)
@@ -35,10 +34,14 @@ class Captured:
         quality: the gates' measures and the warnings that did not block.
         image: the viewport in grey as the model should see it: the viewport itself at
             the photo's resolution, or with a moiré notched out, the viewport
-            area-averaged to at most ``NOTCH_SIDE`` model sides and notched there.
+            area-averaged to the model's side and notched there.
         moire_suppressed: whether the moiré notch was applied.
         to_image: (3, 3) rectified pixels → ``image`` pixels (a shift to the viewport and,
             when notched, a scale; pixel centres map to pixel centres).
+        fitted: ``image`` area-averaged in float32 to fit a square of the model's side,
+            exactly as ``preprocess`` first resamples it (the capture made it for the
+            moiré map; a square model reads it instead of resampling ``image`` again);
+            None when ``image`` is no larger than that.
     """
 
     screen: ScreenQuad
@@ -48,6 +51,7 @@ class Captured:
     image: npt.NDArray[np.uint8]
     moire_suppressed: bool
     to_image: npt.NDArray[np.float64]
+    fitted: npt.NDArray[np.float32] | None = None
 
 
 def capture_angiogram(photo: npt.NDArray[np.uint8], model_side: int) -> Captured:
@@ -67,7 +71,8 @@ def capture_angiogram(photo: npt.NDArray[np.uint8], model_side: int) -> Captured
     rect = rectification(found.corners, (photo.shape[1], photo.shape[0]))
     box = locate_viewport(greys, rect)
     view = warp_viewport(grey, rect, box)
-    ratios = moire_map(view, model_side)  # measured once: the gate's score, the notch's carriers
+    fitted = fit_to_model(view, model_side)
+    ratios = moire_map(view if fitted is None else fitted, model_side)  # once: the gate's score, the notch's carriers
     quality = assess(grey, found.corners, view, _box_corners(rect, box), model_side, float(ratios.max()))
     if quality.blocking is not None:
         raise CaptureError(quality.blocking.code, f"expected a usable photo of the angiogram: {quality.blocking.message}")
@@ -76,10 +81,21 @@ def capture_angiogram(photo: npt.NDArray[np.uint8], model_side: int) -> Captured
     # The notch works at the model's scale: the model sees the viewport area-averaged
     # to its side anyway, the carriers lie below a third of it, and the notch's cost
     # grows with the pixels.
-    suppressed = quality.moire >= NOTCH_RATIO
-    image, scale = notched(view, model_side, ratios) if suppressed else (view, np.eye(3))
     shift = np.array([[1.0, 0.0, -box[0]], [0.0, 1.0, -box[1]], [0.0, 0.0, 1.0]])
-    return Captured(found, rect, box, quality, image, suppressed, scale @ shift)
+    if quality.moire >= NOTCH_RATIO:
+        image, scale = notched(view, model_side, ratios, fitted)
+        return Captured(found, rect, box, quality, image, True, scale @ shift)
+    return Captured(found, rect, box, quality, view, False, shift, fitted)
+
+
+def fit_to_model(view: npt.NDArray[np.uint8], model_side: int) -> npt.NDArray[np.float32] | None:
+    """``view`` area-averaged in float32 to fit a square of ``model_side`` (aspect kept),
+    as ``preprocess`` resamples it; None when ``view`` is no larger."""
+    h, w = view.shape[:2]
+    box = Letterbox.fit(w, h, model_side, model_side)
+    if box.scale >= 1.0:
+        return None
+    return cv2.resize(view.astype(np.float32), box.content_size, interpolation=cv2.INTER_AREA)
 
 
 def warp_viewport(grey: npt.NDArray[np.uint8], rect: Rectification, box: tuple[int, int, int, int]) -> npt.NDArray[np.uint8]:
@@ -122,19 +138,27 @@ def _centres(sx: float, sy: float) -> npt.NDArray[np.float64]:
 
 
 def notched(
-    view: npt.NDArray[np.uint8], model_side: int, ratios: npt.NDArray[np.float64] | None = None
+    view: npt.NDArray[np.uint8],
+    model_side: int,
+    ratios: npt.NDArray[np.float64] | None = None,
+    fitted: npt.NDArray[np.float32] | None = None,
 ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.float64]]:
-    """``view`` area-averaged to at most ``NOTCH_SIDE`` model sides, its moiré notched out
-    (``ratios``: the view's ``moire_map``, when already measured).
+    """``view`` area-averaged to fit the model's side, its moiré notched out.
+
+    Args:
+        view: the grey viewport.
+        model_side: the model's input side.
+        ratios: the view's ``moire_map``, when already measured.
+        fitted: ``fit_to_model(view, model_side)``, when already made.
 
     Returns:
         The grey notched image, and the (3, 3) scale from ``view`` pixels to its pixels
         (pixel centres to pixel centres; the identity when no averaging was needed).
     """
     h, w = view.shape[:2]
-    scale = min(1.0, NOTCH_SIDE * model_side / max(h, w))
-    if scale >= 1.0:
+    if fitted is None:
+        fitted = fit_to_model(view, model_side)
+    if fitted is None:
         return suppress_moire(view, model_side, ratios=ratios), np.eye(3)
-    size = (max(round(w * scale), 1), max(round(h * scale), 1))
-    small = cv2.resize(view, size, interpolation=cv2.INTER_AREA)
-    return suppress_moire(small, model_side, ratios=ratios), _centres(size[0] / w, size[1] / h)
+    small = np.clip(np.rint(fitted), 0, 255).astype(np.uint8)
+    return suppress_moire(small, model_side, ratios=ratios), _centres(small.shape[1] / w, small.shape[0] / h)

@@ -100,16 +100,14 @@ def _snap_to_steps(grey: npt.NDArray[np.uint8], box: tuple[int, int, int, int]) 
     """
     x0, y0, x1, y1 = box
     g = grey.astype(np.float32)
-    gx = np.diff(g, axis=1)  # gx[:, j] = g[:, j + 1] - g[:, j]
-    gy = np.diff(g, axis=0)
     dx, dy = max(2, (x1 - x0) // 10), max(2, (y1 - y0) // 10)
 
     def best(profile: npt.NDArray[np.float32], lo: int, hi: int, sign: float) -> int:
         lo, hi = max(lo, 0), min(hi, len(profile))
         return lo + int(np.argmax(sign * profile[lo:hi]))
 
-    col = gx[y0:y1].mean(axis=0)
-    row = gy[:, x0:x1].mean(axis=1)
+    col = np.diff(g[y0:y1].mean(axis=0))  # the mean step g[:, j + 1] - g[:, j] over the box's rows
+    row = np.diff(g[:, x0:x1].mean(axis=1))
     nx0 = best(col, x0 - dx, x0 + dx, 1.0) + 1  # first column inside
     nx1 = best(col, x1 - 1 - dx, x1 - 1 + dx, -1.0) + 1  # exclusive end
     ny0 = best(row, y0 - dy, y0 + dy, 1.0) + 1

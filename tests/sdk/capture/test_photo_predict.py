@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 import cathnet
-from cathnet.capture import rectify
+from cathnet.capture import capture_angiogram, rectify
 from cathnet.cli import main
+from cathnet.preprocess import preprocess
 
 sim = pytest.importorskip("cathnet_train.photo_sim", reason="the photo simulator lives in the training package")
 from cathnet_train.synth import generate  # noqa: E402
@@ -73,3 +74,20 @@ def test_keep_view_gives_the_rectified_viewport_and_its_lesions(analyzer: cathne
     assert len(view.lesions) == len(findings.lesions)
     for lesion, in_rect in zip(view.lesions, findings.screen["lesions_rectified"]):
         assert (lesion.x + x0, lesion.y + y0) == pytest.approx((in_rect["x"], in_rect["y"]), abs=0.01)
+
+
+@pytest.mark.parametrize("seed", [9_700_004, 9_700_020])
+def test_a_photo_is_analysed_as_its_viewport_would_be(analyzer: cathnet.Analyzer, seed: int) -> None:
+    """The capture hands the model its viewport already area-averaged (``Captured.fitted``,
+    made once for the moiré map too): the same tensor, hence the same findings, as
+    analysing the captured viewport as a frame of its own."""
+    photo = sim.simulate(seed, generate(seed, size=512, positive=True).image,
+                         conditions=sim.with_conditions(seed, hand=None, moire=0.0))
+    captured = capture_angiogram(photo.image, 256)
+    assert not captured.moire_suppressed and captured.fitted is not None
+    spec = analyzer.bundle.input_spec
+    np.testing.assert_array_equal(preprocess(captured.fitted, spec)[0], preprocess(captured.image, spec)[0])
+    through_photo = analyzer.predict(photo.image, photo=True, keep_view=True)
+    as_frame = analyzer.predict(captured.image, keep_view=True)
+    assert through_photo.stenosis_probability == as_frame.stenosis_probability
+    assert [(l.x, l.y) for l in through_photo.view.lesions] == [(l.x, l.y) for l in as_frame.lesions]

@@ -21,7 +21,7 @@ from cathnet.capture import (
     rectify,
     tilt_degrees,
 )
-from cathnet.capture.moire import _NOTCH_SPREAD, _TILE_SEARCH, _notched_out
+from cathnet.capture.moire import _NOTCH_SPREAD, _TILE_SEARCH, _notched_out, _ring_medians
 from cathnet.capture.pipeline import notched
 from cathnet.cli import main
 
@@ -202,3 +202,19 @@ def test_the_partial_dft_notch_equals_the_full_dft_one(seed: int) -> None:
     want = _notched_out_by_full_dft(tiles, carriers)
     assert got.shape == tiles.shape
     np.testing.assert_allclose(got, want, atol=2e-3 * float(np.abs(want).max()))
+
+
+@pytest.mark.parametrize("side", [256, 128, 97])
+def test_ring_medians_are_numpys(side: int) -> None:
+    """The moiré map's ring medians, all from one sort, are numpy's median ring by ring,
+    exactly: on spectra of every scale, and with ties (rounded powers)."""
+    rng = np.random.default_rng(side)
+    yy, xx = np.mgrid[0:side, 0:side] - side // 2
+    ring = np.round(np.hypot(xx, yy)).astype(int)
+    for trial in range(20):
+        power = rng.gamma(rng.uniform(0.2, 3.0), size=(side, side)) * 10 ** rng.uniform(-6, 9)
+        if trial % 2:
+            power = np.round(power)
+        medians = _ring_medians(power, side)
+        for r in range(side // 25, side // 3 + 1):
+            assert medians[r] == np.median(power[ring == r])
