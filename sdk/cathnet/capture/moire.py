@@ -25,7 +25,7 @@ NOTCH_RATIO = 100.0  # a bin this far above its ring's median (model scale) is a
 _RAY_STEP = 6  # bins along the ray, beyond a pattern's own spread (its chirp)
 _ISOLATION = 4.0  # a periodic peak is this far above its ray on both sides
 _NOTCH_SPREAD = 1.5  # bins (of a tile's spectrum): the notch's Gaussian width
-_TILES = 3  # notch tile widths across the view (half-overlapping, so 2 * side / (_TILES + 1) wide)
+_TILES = 3  # notch tiles across the view (half-overlapping, so 2 * side / (_TILES + 1) wide)
 _TILE_SEARCH = 2  # bins: how far a tile's own peak may lie from the carrier (the chirp)
 
 
@@ -181,16 +181,10 @@ def _notched_out(centred: npt.NDArray[np.float32], carriers: npt.NDArray[np.floa
     return (cy @ g_re - sy @ g_im) / np.float32(th * tw)
 
 
-@functools.lru_cache(maxsize=64)
-def _dft_basis_cached(n: int, key: bytes) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
-    frequencies = np.frombuffer(key, np.int64)
-    angle = 2.0 * np.pi * np.outer(np.arange(n), frequencies) / n
-    return np.cos(angle).astype(np.float32), np.sin(angle).astype(np.float32)
-
-
 def _dft_basis(n: int, frequencies: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
     """(n, k) cosines and sines of the DFT of length ``n`` at ``frequencies`` (cycles per ``n``)."""
-    return _dft_basis_cached(n, frequencies.astype(np.int64).tobytes())
+    angle = 2.0 * np.pi * np.outer(np.arange(n), frequencies) / n
+    return np.cos(angle).astype(np.float32), np.sin(angle).astype(np.float32)
 
 
 def _bump(offsets: npt.NDArray[np.int64], reach: int) -> npt.NDArray[np.float32]:
