@@ -41,7 +41,8 @@ class Captured:
         fitted: ``image`` area-averaged in float32 to fit a square of the model's side,
             exactly as ``preprocess`` first resamples it (the capture made it for the
             moiré map; a square model reads it instead of resampling ``image`` again);
-            None when ``image`` is no larger than that.
+            None when notched (``image`` is then at the model's scale already) or when
+            ``image`` is no larger than that.
     """
 
     screen: ScreenQuad

@@ -533,7 +533,7 @@ class _Colour:
 
     def square_on(self, quad: npt.NDArray[np.float64], size_wh: tuple[int, int]) -> npt.NDArray[np.uint8]:
         if self._image is None:
-            self._image = _shrink_by(self._photo[:, :, :3], self._factor)
+            self._image = _shrink_by(np.ascontiguousarray(self._photo[:, :, :3]), self._factor)
         h, w = self._photo.shape[:2]
         fx, fy = self._image.shape[1] / (w * self._work_scale), self._image.shape[0] / (h * self._work_scale)
         return _square_on(self._image, (quad + 0.5) * (fx, fy) - 0.5, size_wh)[0]  # pixel centres to centres
@@ -546,7 +546,7 @@ def _shrink_by(image: npt.NDArray[np.uint8], factor: int) -> npt.NDArray[np.uint
         return image
     h, w = image.shape[:2]
     hk, wk = h - h % factor, w - w % factor
-    return cv2.resize(np.ascontiguousarray(image[:hk, :wk]), (wk // factor, hk // factor), interpolation=cv2.INTER_AREA)
+    return cv2.resize(image[:hk, :wk], (wk // factor, hk // factor), interpolation=cv2.INTER_AREA)
 
 
 def _shrink(image: npt.NDArray[np.uint8], size_wh: tuple[int, int]) -> npt.NDArray[np.uint8]:
