@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import platform
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import cv2
@@ -9,16 +8,6 @@ import numpy as np
 import pytest
 
 import cathnet
-
-
-def test_four_threads_match_serial(analyzer: cathnet.Analyzer, sample_paths: list[Path]) -> None:
-    images = [cv2.imread(str(p), cv2.IMREAD_UNCHANGED) for p in sample_paths] * 6
-    serial = [analyzer.predict(im) for im in images]
-    with ThreadPoolExecutor(4) as pool:
-        parallel = list(pool.map(analyzer.predict, images))
-    for a, b in zip(serial, parallel):
-        assert a.stenosis_probability == b.stenosis_probability
-        assert a.lesions == b.lesions
 
 
 def test_path_and_array_and_layouts_agree(analyzer: cathnet.Analyzer, sample_paths: list[Path]) -> None:
