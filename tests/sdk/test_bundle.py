@@ -8,6 +8,7 @@ import pytest
 
 import cathnet
 from cathnet.bundle import ModelBundle, default_bundle_path
+from cathnet.cli import main
 
 
 def _copy(tmp_path: Path) -> Path:
@@ -78,3 +79,43 @@ def test_unparseable_card(tmp_path: Path) -> None:
     (dst / "model.json").write_text("{not json")
     with pytest.raises(cathnet.ModelIntegrityError, match="JSON"):
         ModelBundle.load(dst)
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda card: card["input"].update(height=224, width=224),  # the card's input is not the model's
+        lambda card: card["outputs"]["probability"].update(shape=[2]),  # nor an output
+    ],
+)
+def test_a_card_that_does_not_match_its_model_is_refused(tmp_path: Path, mutate, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The files verify (sha256), but the model does not take or give what the card says:
+    refused when the analyzer is built, and the CLI exits 2 with the code."""
+    dst = _copy(tmp_path)
+    card = json.loads((dst / "model.json").read_text())
+    mutate(card)
+    (dst / "model.json").write_text(json.dumps(card))
+    ModelBundle.load(dst)  # the card itself is well formed and its files verify
+    with pytest.raises(cathnet.ModelIntegrityError) as err:
+        cathnet.Analyzer(dst, backend="litert")
+    assert err.value.code == "model.integrity" and "card" in err.value.message
+    with pytest.raises(cathnet.ModelIntegrityError):
+        cathnet.Analyzer(dst)  # "auto" does not fall back to another backend past it
+    sample = sorted((default_bundle_path().parent.parent / "samples").glob("*.png"))[0]
+    assert main(["analyze", "--model", str(dst), str(sample)]) == 2
+    assert "model.integrity" in capsys.readouterr().err
+
+
+def test_tampered_and_truncated_bundles_exit_the_cli_with_2(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    sample = sorted((default_bundle_path().parent.parent / "samples").glob("*.png"))[0]
+    for damage in ("tamper", "truncate"):
+        dst = _copy(tmp_path / damage)
+        model = dst / json.loads((dst / "model.json").read_text())["artifacts"]["tflite_int8"]["file"]
+        data = bytearray(model.read_bytes())
+        if damage == "tamper":
+            data[len(data) // 3] ^= 0x5A
+        else:
+            data = data[: len(data) // 2]
+        model.write_bytes(bytes(data))
+        assert main(["analyze", "--model", str(dst), str(sample)]) == 2
+        assert "error model.integrity" in capsys.readouterr().err

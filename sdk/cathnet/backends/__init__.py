@@ -9,7 +9,7 @@ from cathnet.backends.coreml import CoreMLBackend
 from cathnet.backends.coreml import unavailable_reason as coreml_unavailable_reason
 from cathnet.backends.tflite import RUNTIMES, TFLiteBackend, import_interpreter
 from cathnet.bundle import ModelBundle
-from cathnet.errors import BackendUnavailableError
+from cathnet.errors import BackendUnavailableError, ModelIntegrityError
 
 # "auto" tries these in order and takes the first that loads.
 AUTO_ORDER = ("coreml", "litert", "tflite-runtime", "tensorflow")
@@ -68,6 +68,8 @@ def create(bundle: ModelBundle, backend: str, num_threads: int | None,
         BackendUnavailableError: unknown name (``backend.unknown``), unknown variant
             or one this backend cannot run (``backend.bad_variant``), or the backend
             (every backend, for "auto") cannot run here (``backend.unavailable``).
+        ModelIntegrityError: the model's input or outputs are not the card's
+            (``model.integrity``; never skipped over by "auto").
     """
     if backend != "auto" and backend not in BACKENDS:
         raise BackendUnavailableError(
@@ -108,7 +110,17 @@ def _create_one(bundle: ModelBundle, name: str, num_threads: int | None,
     if art is None:
         raise BackendUnavailableError("backend.unavailable", "the bundle has no TFLite artifact")
     outputs = {k: v["shape"] for k, v in bundle.card["outputs"].items()}
-    return TFLiteBackend(name, bundle.artifacts[art].path, outputs, num_threads), art
+    backend = TFLiteBackend(name, bundle.artifacts[art].path, outputs, num_threads)
+    spec = bundle.input_spec
+    expected = (1, spec.height, spec.width, spec.channels)
+    if backend.input_shape != expected:
+        backend.close()
+        raise ModelIntegrityError(
+            "model.integrity",
+            f"expected {art!r} to take input {expected}, as the card says, got {backend.input_shape}: "
+            "the card does not match the model",
+        )
+    return backend, art
 
 
 __all__ = [

@@ -94,8 +94,8 @@ class TFLiteBackend(Backend):
             if len(match) != 1:
                 raise ModelIntegrityError(
                     "model.integrity",
-                    f"expected one output of shape {shape} for {out_name!r}, got "
-                    f"{[list(d['shape']) for d in details]}",
+                    f"expected one output of shape {shape} for {out_name!r}, as the card says, got "
+                    f"{[[int(v) for v in d['shape']] for d in details]}",
                 )
             self._outputs[out_name] = match[0]
 
