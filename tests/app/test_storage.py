@@ -11,7 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from cathnet import CathNetError, Findings, Lesion
+from cathnet import CathNetError, Findings, Lesion, read_image
 from cathnet_bedside.storage import CaptureStore, StorageError
 
 
@@ -98,3 +98,36 @@ def test_disk_errors_are_explained_and_leave_nothing_half_saved(tmp_path: Path, 
 def test_an_unknown_kind_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="kind"):
         CaptureStore(tmp_path).save(_image(), "xray")
+
+
+def _with_exif(jpeg: bytes, make: bytes) -> bytes:
+    """``jpeg`` with an EXIF segment (APP1) holding a camera make and a GPS latitude
+    reference, as a phone's camera writes one."""
+    le = "little"
+    make = make + b"\0"
+    gps_at = 8 + 2 + 2 * 12 + 4 + len(make)  # after IFD0 and the make string
+    ifd0 = (2).to_bytes(2, le)
+    ifd0 += (0x010F).to_bytes(2, le) + (2).to_bytes(2, le) + len(make).to_bytes(4, le) + (38).to_bytes(4, le)
+    ifd0 += (0x8825).to_bytes(2, le) + (4).to_bytes(2, le) + (1).to_bytes(4, le) + gps_at.to_bytes(4, le)
+    ifd0 += (0).to_bytes(4, le)
+    gps = (1).to_bytes(2, le) + (1).to_bytes(2, le) + (2).to_bytes(2, le) + (2).to_bytes(4, le) + b"N\0\0\0"
+    gps += (0).to_bytes(4, le)
+    tiff = b"II*\0" + (8).to_bytes(4, le) + ifd0 + make + gps
+    payload = b"Exif\0\0" + tiff
+    return jpeg[:2] + b"\xff\xe1" + (len(payload) + 2).to_bytes(2, "big") + payload + jpeg[2:]
+
+
+def test_a_stored_photo_carries_no_exif_or_location(tmp_path: Path) -> None:
+    """A camera photo with EXIF (make, GPS) is stored re-encoded from its pixels: the
+    stored files hold neither the EXIF segment nor anything from it."""
+    ok, jpeg = cv2.imencode(".jpg", _image())
+    assert ok
+    path = tmp_path / "camera.jpg"
+    path.write_bytes(_with_exif(jpeg.tobytes(), b"PhoneMake-4711"))
+    assert b"Exif\0\0" in path.read_bytes() and b"PhoneMake-4711" in path.read_bytes()
+    store = CaptureStore(tmp_path / "store")
+    record = store.save(read_image(path), "photo")
+    for stored in (tmp_path / "store" / "captures" / record.id).iterdir():
+        data = stored.read_bytes()
+        assert b"Exif" not in data and b"eXIf" not in data and b"PhoneMake-4711" not in data, stored.name
+        assert b"GPS" not in data, stored.name
