@@ -19,7 +19,7 @@ from cathnet.bench.runner import threads
 from cathnet.bench.stages import capture_stages
 from cathnet.capture import LiveTracker
 from cathnet.capture.moire import NOTCH_RATIO, moire_map
-from cathnet.capture.pipeline import locate_viewport, notched, warp_viewport
+from cathnet.capture.pipeline import fit_to_model, locate_viewport, notched, viewport_corners, warp_viewport
 from cathnet.capture.rectify import rectification
 from cathnet.capture.screen import locate_screen
 
@@ -62,18 +62,24 @@ def _steps(photos):
         rect = rectification(found.corners, (photo.shape[1], photo.shape[0]))
         box = locate_viewport(greys, rect)
         view = warp_viewport(greys.full, rect, box)
-        out.append((photo, found, greys, rect, box, view, moire_map(view, 256)))
+        fitted = fit_to_model(view, 256)
+        out.append((photo, found, greys, rect, box, view, fitted, moire_map(fitted, 256)))
     return out
+
+
+def _gates(s):
+    """The gates as the capture runs them: the viewport fitted to the model, its moiré map, the gates."""
+    fitted = fit_to_model(s[5], 256)
+    ratios = moire_map(fitted, 256)
+    return capture.assess(s[2].full, s[1].corners, s[5], viewport_corners(s[3], s[4]), 256, float(ratios.max()))
 
 
 STEPS = {  # as ``capture_angiogram`` runs them, in its order
     "find_screen": lambda s: locate_screen(s[0]),
     "find_viewport": lambda s: locate_viewport(s[2], s[3]),
     "warp_viewport": lambda s: warp_viewport(s[2].full, s[3], s[4]),
-    "quality_gates": lambda s: capture.assess(s[2].full, s[1].corners, s[5], s[3].to_photo(
-        [[s[4][0], s[4][1]], [s[4][2], s[4][1]], [s[4][2], s[4][3]], [s[4][0], s[4][3]]]), 256,
-        float(moire_map(s[5], 256).max())),
-    "moire_notch": lambda s: notched(s[5], 256, s[6]),  # at the model's scale, the gate's map reused
+    "quality_gates": _gates,
+    "moire_notch": lambda s: notched(s[5], 256, s[7], s[6]),  # at the model's scale, the gates' map and fit reused
 }
 
 
@@ -83,7 +89,7 @@ def test_capture_step(benchmark, sim_inputs, record, step: str) -> None:
     notch only over the photos whose moiré it would notch)."""
     steps = _steps(sim_inputs.photos)
     if step == "moire_notch":
-        steps = [s for s in steps if s[6].max() >= NOTCH_RATIO]
+        steps = [s for s in steps if s[7].max() >= NOTCH_RATIO]
         if not steps:
             pytest.skip("no simulated photo here has a moiré the notch would act on")
     items = itertools.cycle(steps)

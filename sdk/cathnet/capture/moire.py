@@ -107,7 +107,7 @@ def moire_map(view: npt.NDArray[np.uint8], side: int) -> npt.NDArray[np.float64]
 
 def moire_score(view: npt.NDArray[np.uint8], side: int) -> float:
     """Strongest periodic component of ``view`` seen at ``side`` pixels, over its ring's median."""
-    return float(_peak_ratios(view, side).max())
+    return float(moire_map(view, side).max())
 
 
 def _tiling(n: int) -> tuple[int, int, int, int]:

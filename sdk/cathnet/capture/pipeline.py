@@ -74,7 +74,7 @@ def capture_angiogram(photo: npt.NDArray[np.uint8], model_side: int) -> Captured
     view = warp_viewport(grey, rect, box)
     fitted = fit_to_model(view, model_side)
     ratios = moire_map(view if fitted is None else fitted, model_side)  # once: the gate's score, the notch's carriers
-    quality = assess(grey, found.corners, view, _box_corners(rect, box), model_side, float(ratios.max()))
+    quality = assess(grey, found.corners, view, viewport_corners(rect, box), model_side, float(ratios.max()))
     if quality.blocking is not None:
         raise CaptureError(quality.blocking.code, f"expected a usable photo of the angiogram: {quality.blocking.message}")
     # A beat pattern the gate let through is notched out before the model sees it, even
@@ -82,7 +82,7 @@ def capture_angiogram(photo: npt.NDArray[np.uint8], model_side: int) -> Captured
     # The notch works at the model's scale: the model sees the viewport area-averaged
     # to its side anyway, the carriers lie below a third of it, and the notch's cost
     # grows with the pixels.
-    shift = np.array([[1.0, 0.0, -box[0]], [0.0, 1.0, -box[1]], [0.0, 0.0, 1.0]])
+    shift = _shift(box)
     if quality.moire >= NOTCH_RATIO:
         image, scale = notched(view, model_side, ratios, fitted)
         return Captured(found, rect, box, quality, image, True, scale @ shift)
@@ -106,13 +106,17 @@ def warp_viewport(grey: npt.NDArray[np.uint8], rect: Rectification, box: tuple[i
     model reads): the whole screen in colour took four times as long.
     """
     x0, y0, x1, y1 = box
-    shift = np.array([[1.0, 0.0, -x0], [0.0, 1.0, -y0], [0.0, 0.0, 1.0]])
-    return cv2.warpPerspective(grey, shift @ rect.homography, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR,
+    return cv2.warpPerspective(grey, _shift(box) @ rect.homography, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR,
                                borderMode=cv2.BORDER_REPLICATE)
 
 
-def _box_corners(rect: Rectification, box: tuple[int, int, int, int]) -> npt.NDArray[np.float64]:
-    """The outer corners of ``box`` (rectified pixels) in the photo, TL TR BR BL."""
+def _shift(box: tuple[int, int, int, int]) -> npt.NDArray[np.float64]:
+    """(3, 3) rectified pixels → pixels of the viewport ``box``."""
+    return np.array([[1.0, 0.0, -box[0]], [0.0, 1.0, -box[1]], [0.0, 0.0, 1.0]])
+
+
+def viewport_corners(rect: Rectification, box: tuple[int, int, int, int]) -> npt.NDArray[np.float64]:
+    """The outer corners of the viewport ``box`` (rectified pixels) in the photo, TL TR BR BL."""
     x0, y0, x1, y1 = box
     return rect.to_photo([[x0 - 0.5, y0 - 0.5], [x1 - 0.5, y0 - 0.5], [x1 - 0.5, y1 - 0.5], [x0 - 0.5, y1 - 0.5]])
 

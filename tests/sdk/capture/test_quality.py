@@ -22,7 +22,7 @@ from cathnet.capture import (
     tilt_degrees,
 )
 from cathnet.capture.moire import _NOTCH_SPREAD, _TILE_SEARCH, _notched_out, _ring_medians
-from cathnet.capture.pipeline import notched
+from cathnet.capture.pipeline import notched, viewport_corners
 from cathnet.cli import main
 
 sim = pytest.importorskip("cathnet_train.photo_sim", reason="the photo simulator lives in the training package")
@@ -41,9 +41,8 @@ def _quality(photo: sim.MonitorPhoto) -> cathnet.capture.Quality:
     found = find_screen(photo.image)
     assert found, getattr(found, "reason", "")
     rect = rectify(photo.image, found.corners)
-    x0, y0, x1, y1 = find_viewport(rect.image)
-    view_corners = rect.to_photo([[x0 - 0.5, y0 - 0.5], [x1 - 0.5, y0 - 0.5], [x1 - 0.5, y1 - 0.5], [x0 - 0.5, y1 - 0.5]])
-    return assess(photo.image, found.corners, rect.image[y0:y1, x0:x1], view_corners, 256)
+    box = x0, y0, x1, y1 = find_viewport(rect.image)
+    return assess(photo.image, found.corners, rect.image[y0:y1, x0:x1], viewport_corners(rect, box), 256)
 
 
 def _codes(quality: cathnet.capture.Quality) -> dict[str, bool]:
