@@ -153,8 +153,9 @@ def camera_preview_class() -> type:
         def _photo_taken(self, path: str) -> None:
             try:
                 image = read_image(path)
-            except InvalidImageError:
-                log.exception("the camera wrote an unreadable photo; it is left at %s", path)
+            except InvalidImageError as exc:
+                # no path in the log (privacy): the photo stays in the app's own photo folder
+                log.error("the camera wrote an unreadable photo (%s); it is left in the app's photo folder", exc.code)
                 return
             if self._on_photo is not None:
                 self._on_photo(image)  # saves it in the app's store

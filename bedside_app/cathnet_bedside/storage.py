@@ -101,13 +101,18 @@ class CaptureStore:
         now = datetime.now(timezone.utc)
         record = CaptureRecord(f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}", now.isoformat(timespec="seconds"), kind)
         partial = self.captures / f".{record.id}"
-        with _storage_errors("save the capture"):
-            partial.mkdir()
-            _write_atomic(partial / "image.png", _png(image))
-            _write_atomic(partial / "thumb.png", _png(_thumbnail(to_display(image))))
-            _write_atomic(partial / "record.json", _json(record))
-            os.rename(partial, self.captures / record.id)
-            _fsync_dir(self.captures)
+        try:
+            with _storage_errors("save the capture"):
+                partial.mkdir()
+                _write_atomic(partial / "image.png", _png(image))
+                _write_atomic(partial / "thumb.png", _png(_thumbnail(to_display(image))))
+                _write_atomic(partial / "record.json", _json(record))
+                os.rename(partial, self.captures / record.id)
+                _fsync_dir(self.captures)
+        except StorageError:
+            # Not saved: give the space back now (a full disk needs it), not at the next start.
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
         return record
 
     def finish(self, capture_id: str, findings: Findings, review: npt.NDArray[np.uint8]) -> CaptureRecord:

@@ -91,12 +91,21 @@ def _tiff(data: bytes) -> tuple[int, int]:
         raise HeaderError("image.truncated", "expected the TIFF's first IFD, got a file that ends before it")
     (n,) = struct.unpack(endian + "H", data[ifd : ifd + 2])
     size: dict[int, int] = {}
+    previous = -1
     for k in range(n):
         off = ifd + 2 + 12 * k
         if off + 12 > len(data):
             raise HeaderError("image.truncated", "expected a complete first TIFF IFD, got a file that ends inside it")
-        tag, typ = struct.unpack(endian + "HH", data[off : off + 4])
+        tag, typ, count = struct.unpack(endian + "HHI", data[off : off + 8])
+        # The spec sorts the tags, each once. A repeated size tag is read differently by
+        # readers (libtiff keeps the first), so the size checked here could differ from
+        # the size decoded (found by the fuzz campaign).
+        if tag <= previous:
+            raise HeaderError("image.corrupt", f"expected the TIFF's tags in ascending order, each once, got {tag} after {previous}")
+        previous = tag
         if tag in (256, 257):
+            if typ not in (3, 4) or count != 1:
+                raise HeaderError("image.corrupt", f"expected one SHORT or LONG for TIFF tag {tag}, got {count} of type {typ}")
             fmt = "H" if typ == 3 else "I"
             (value,) = struct.unpack(endian + fmt, data[off + 8 : off + 8 + struct.calcsize(fmt)])
             size[tag] = value
@@ -136,3 +145,30 @@ def looks_complete(fmt: str, data: bytes) -> bool:
     if fmt == "jpeg":
         return b"\xff\xd9" in data[-1024:]
     return True
+
+
+def check_structure(fmt: str, data: bytes) -> None:
+    """Refuses a file whose framing would make the decoder allocate what the file lacks.
+
+    A PNG is a chain of chunks, each declaring its length. OpenCV's reader allocates a
+    chunk's declared length before reading it, so one damaged length field in a 600-byte
+    file cost 2 GB (found by the fuzz campaign). Every chunk must fit in the file.
+
+    Raises:
+        HeaderError: ``image.corrupt``.
+    """
+    if fmt != "png":
+        return
+    i = 8
+    while i + 12 <= len(data):
+        (length,) = struct.unpack(">I", data[i : i + 4])
+        kind = data[i + 4 : i + 8]
+        if length > len(data) - i - 12:
+            raise HeaderError(
+                "image.corrupt",
+                f"expected PNG chunks that fit in the file, got a {kind!r} chunk of {length} bytes "
+                f"with {len(data) - i - 12} left",
+            )
+        if kind == b"IEND":
+            return
+        i += 12 + length

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from cathnet._header import HeaderError, looks_complete, read_header
+from cathnet._header import HeaderError, check_structure, looks_complete, read_header
 from cathnet.errors import InvalidImageError
 
 ImageInput = Union[str, "os.PathLike[str]", npt.NDArray[Any]]
@@ -81,7 +81,7 @@ def decode_bytes(data: bytes, name: str = "<bytes>") -> npt.NDArray[np.uint8 | n
 
     Raises:
         InvalidImageError: ``image.empty``, ``image.not_an_image``, ``image.truncated``,
-            ``image.corrupt``, ``image.too_large``, ``image.too_small`` or an array error.
+            ``image.corrupt`` (also a PNG chunk longer than the file), ``image.too_large``, ``image.too_small`` or an array error.
     """
     if not data:
         raise InvalidImageError("image.empty", f"expected image bytes, got an empty file ({name})")
@@ -95,6 +95,10 @@ def decode_bytes(data: bytes, name: str = "<bytes>") -> npt.NDArray[np.uint8 | n
             "image.truncated",
             f"expected a complete {header.format.upper()} file, got one that ends early ({name})",
         )
+    try:
+        check_structure(header.format, data)
+    except HeaderError as exc:
+        raise InvalidImageError(exc.code, f"{exc} ({name})") from None
     # A tablet's JPEG keeps the sensor's pixel order and says in EXIF how to turn it:
     # decode it upright, as the user saw the photo (IMREAD_UNCHANGED would ignore EXIF).
     flags = cv2.IMREAD_ANYCOLOR | cv2.IMREAD_ANYDEPTH if header.format == "jpeg" else cv2.IMREAD_UNCHANGED
@@ -103,6 +107,14 @@ def decode_bytes(data: bytes, name: str = "<bytes>") -> npt.NDArray[np.uint8 | n
         raise InvalidImageError(
             "image.corrupt",
             f"expected a decodable {header.format.upper()} image, the decoder refused it ({name})",
+        )
+    turned = {(header.height, header.width), (header.width, header.height)}  # EXIF may turn a JPEG upright
+    if decoded.shape[:2] not in (turned if header.format == "jpeg" else {(header.height, header.width)}):
+        # The size limit was checked against the header: never return a different image.
+        raise InvalidImageError(
+            "image.corrupt",
+            f"expected the {header.width}x{header.height} image its header declares, got "
+            f"{decoded.shape[1]}x{decoded.shape[0]} pixels ({name})",
         )
     if decoded.dtype not in _DTYPES:
         raise InvalidImageError(

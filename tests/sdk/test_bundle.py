@@ -119,3 +119,25 @@ def test_tampered_and_truncated_bundles_exit_the_cli_with_2(tmp_path: Path, caps
         model.write_bytes(bytes(data))
         assert main(["analyze", "--model", str(dst), str(sample_paths[0])]) == 2
         assert "error model.integrity" in capsys.readouterr().err
+
+
+def test_the_core_ml_packages_input_is_checked_against_the_card() -> None:
+    """Core ML predicts only on macOS, where the backend checks its package's declared
+    input against the card before any prediction. The same check, on the shipped
+    packages' real specs, runs here: each matches the card, and a card that says
+    otherwise is refused."""
+    pytest.importorskip("coremltools", reason="reading a package's spec needs coremltools (the 'convert' extra)")
+    from cathnet.backends import check_input_shape
+    from cathnet.backends.coreml import declared_input_shape
+    from cathnet.preprocess import InputSpec
+
+    bundle = ModelBundle.load()
+    packages = {name: a.path for name, a in bundle.artifacts.items() if a.kind == "mlpackage"}
+    assert packages
+    wrong = InputSpec.from_card({**bundle.card["input"], "height": 224, "width": 224})
+    for name, path in packages.items():
+        shape = declared_input_shape(path)
+        check_input_shape(shape, bundle.input_spec, name)
+        with pytest.raises(cathnet.ModelIntegrityError) as err:
+            check_input_shape(shape, wrong, name)
+        assert err.value.code == "model.integrity" and "(1, 224, 224, 1)" in err.value.message

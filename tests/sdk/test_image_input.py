@@ -91,6 +91,30 @@ def test_bad_bytes_have_stable_codes(data: bytes, code: str) -> None:
     assert "expected" in err.value.message
 
 
+def test_a_png_chunk_longer_than_the_file_is_refused_before_decoding() -> None:
+    # Found by the fuzz campaign: OpenCV allocates a chunk's declared length before reading
+    # it, so this 1 kB file with one damaged length field cost 2 GB of memory.
+    idat = PNG.index(b"IDAT") - 4
+    damaged = PNG[:idat] + struct.pack(">I", 0x7F000000) + PNG[idat + 4 :]
+    with pytest.raises(InvalidImageError) as err:
+        decode_bytes(damaged, "x")
+    assert err.value.code == "image.corrupt" and "chunk" in err.value.message
+
+
+def test_a_tiff_that_states_its_width_twice_is_refused() -> None:
+    # Found by atheris: libtiff decodes with the first ImageWidth, the header check read
+    # the last, so the size limit was checked against a size that was not decoded.
+    tiff = bytearray(_encoded(".tiff", GREY))
+    (ifd,) = struct.unpack("<I", tiff[4:8])
+    (n,) = struct.unpack("<H", tiff[ifd : ifd + 2])
+    entries = [ifd + 2 + 12 * k for k in range(n)]
+    last = next(off for off in entries if struct.unpack("<H", tiff[off : off + 2])[0] > 257)
+    tiff[last : last + 12] = struct.pack("<HHII", 256, 4, 1, 60000)  # a second, larger width
+    with pytest.raises(InvalidImageError) as err:
+        decode_bytes(bytes(tiff), "x")
+    assert err.value.code == "image.corrupt" and "ascending" in err.value.message
+
+
 def test_bomb_is_refused_from_the_header_alone() -> None:
     # 60000 x 60000 8-bit would need 3.6 GB; the header is 33 bytes and nothing is decoded.
     header = _png_header_only(60000, 60000)

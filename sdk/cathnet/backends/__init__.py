@@ -10,6 +10,7 @@ from cathnet.backends.coreml import unavailable_reason as coreml_unavailable_rea
 from cathnet.backends.tflite import RUNTIMES, TFLiteBackend, import_interpreter
 from cathnet.bundle import ModelBundle
 from cathnet.errors import BackendUnavailableError, ModelIntegrityError
+from cathnet.preprocess import InputSpec
 
 # "auto" tries these in order and takes the first that loads.
 AUTO_ORDER = ("coreml", "litert", "tflite-runtime", "tensorflow")
@@ -102,30 +103,43 @@ def create(bundle: ModelBundle, backend: str, num_threads: int | None,
 
 def _create_one(bundle: ModelBundle, name: str, num_threads: int | None,
                 variant: str | None) -> tuple[Backend, str]:
+    backend: Backend
     if name == "coreml":
         art = _artifact_for(bundle, "mlpackage", variant)
-        model = bundle.artifacts[art].path if art else None
-        return CoreMLBackend(model, num_threads), art or ""
-    art = _artifact_for(bundle, "tflite", variant)
-    if art is None:
-        raise BackendUnavailableError("backend.unavailable", "the bundle has no TFLite artifact")
-    outputs = {k: v["shape"] for k, v in bundle.card["outputs"].items()}
-    backend = TFLiteBackend(name, bundle.artifacts[art].path, outputs, num_threads)
-    spec = bundle.input_spec
-    expected = (1, spec.height, spec.width, spec.channels)
-    if backend.input_shape != expected:
+        backend = CoreMLBackend(bundle.artifacts[art].path if art else None, num_threads)
+    else:
+        art = _artifact_for(bundle, "tflite", variant)
+        if art is None:
+            raise BackendUnavailableError("backend.unavailable", "the bundle has no TFLite artifact")
+        outputs = {k: v["shape"] for k, v in bundle.card["outputs"].items()}
+        backend = TFLiteBackend(name, bundle.artifacts[art].path, outputs, num_threads)
+    try:
+        check_input_shape(backend.input_shape, bundle.input_spec, art or "")
+    except ModelIntegrityError:
         backend.close()
+        raise
+    return backend, art or ""
+
+
+def check_input_shape(shape: tuple[int, ...], spec: InputSpec, artifact: str) -> None:
+    """Refuses a model whose input is not the card's (1, height, width, channels).
+
+    Raises:
+        ModelIntegrityError: ``model.integrity``.
+    """
+    expected = (1, spec.height, spec.width, spec.channels)
+    if tuple(shape) != expected:
         raise ModelIntegrityError(
             "model.integrity",
-            f"expected {art!r} to take input {expected}, as the card says, got {backend.input_shape}: "
+            f"expected {artifact!r} to take input {expected}, as the card says, got {tuple(shape)}: "
             "the card does not match the model",
         )
-    return backend, art
 
 
 __all__ = [
     "BACKENDS",
     "Backend",
     "available_backends",
+    "check_input_shape",
     "create",
 ]

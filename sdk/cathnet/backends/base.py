@@ -18,6 +18,11 @@ class Backend(ABC):
 
     name: str
 
+    @property
+    @abstractmethod
+    def input_shape(self) -> tuple[int, ...]:
+        """The shape of the model's input, as the artifact declares it."""
+
     @abstractmethod
     def run(self, x: npt.NDArray[np.float32]) -> dict[str, npt.NDArray[np.float32]]:
         """(1, H, W, C) float32 → outputs by card name, float32, batch axis kept."""

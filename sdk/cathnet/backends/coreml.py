@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from cathnet.backends.base import Backend
-from cathnet.errors import BackendUnavailableError
+from cathnet.errors import BackendUnavailableError, ModelIntegrityError
 
 
 def unavailable_reason() -> str | None:
@@ -46,7 +46,13 @@ class CoreMLBackend(Backend):
             raise BackendUnavailableError("backend.unavailable", reason)
         import coremltools as ct
 
+        assert model_path is not None
+        self._input_shape = declared_input_shape(model_path)
         self._model: Any = ct.models.MLModel(str(model_path))
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return self._input_shape
 
     def run(self, x: npt.NDArray[np.float32]) -> dict[str, npt.NDArray[np.float32]]:
         out = self._model.predict({"image": x})
@@ -54,3 +60,22 @@ class CoreMLBackend(Backend):
 
     def close(self) -> None:
         self._model = None
+
+
+def declared_input_shape(model_path: Path) -> tuple[int, ...]:
+    """The shape of the ``image`` input an ``.mlpackage`` declares.
+
+    Read from the package's spec, which coremltools parses on any platform (only
+    prediction needs macOS), so the check of a package against its card runs anywhere.
+
+    Raises:
+        ModelIntegrityError: ``model.integrity``: the package has no ``image`` input.
+    """
+    import coremltools as ct
+
+    spec = ct.utils.load_spec(str(model_path))
+    for described in spec.description.input:
+        if described.name == "image":
+            return tuple(int(v) for v in described.type.multiArrayType.shape)
+    names = [d.name for d in spec.description.input]
+    raise ModelIntegrityError("model.integrity", f"expected a Core ML input named 'image', got {names}")

@@ -59,7 +59,8 @@ def capture_angiogram(photo: npt.NDArray[np.uint8], model_side: int) -> Captured
     """Finds the monitor, rectifies it, crops the viewport and runs the quality gates.
 
     Args:
-        photo: (H, W) or (H, W, 3|4) uint8 photo of the angiogram monitor.
+        photo: (H, W) or (H, W, 1|3|4) uint8 photo of the angiogram monitor (uint16 is
+            read as 8-bit, value / 257).
         model_side: the model's input side (blur and moiré are judged at it).
 
     Raises:

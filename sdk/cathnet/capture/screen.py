@@ -617,7 +617,8 @@ def find_screen(photo: npt.NDArray[np.uint8], preview: bool = False) -> ScreenQu
     """Finds the lit screen area of a monitor in a photo.
 
     Args:
-        photo: (H, W) or (H, W, 3|4) uint8 photo, BGR(A).
+        photo: (H, W) or (H, W, 1|3|4) uint8 photo, BGR(A); a uint16 photo is read as
+            8-bit (value / 257).
         preview: the fast path for live camera frames: a quarter of the work
             resolution, edge loops only, no second look for a faint lit edge and no
             sub-pixel refinement (corners good to about a pixel of a 640x480 frame).
@@ -646,7 +647,9 @@ def locate_screen(photo: npt.NDArray[np.uint8]) -> tuple[ScreenQuad | NoScreen, 
     return _find(photo, preview=False)
 
 
-def _find(photo: npt.NDArray[np.uint8], preview: bool) -> tuple[ScreenQuad | NoScreen, Greys]:
+def _find(photo: npt.NDArray[np.uint8 | np.uint16], preview: bool) -> tuple[ScreenQuad | NoScreen, Greys]:
+    if photo.dtype == np.uint16:  # a 16-bit export of a camera photo: full range, read as 8-bit
+        photo = cv2.convertScaleAbs(photo, alpha=1 / 257)
     h, w = photo.shape[:2]
     scale = min(1.0, (_PREVIEW_SIDE if preview else _WORK_SIDE) / max(h, w))
     work_wh = (round(w * scale), round(h * scale))
