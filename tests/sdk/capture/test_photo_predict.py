@@ -91,3 +91,17 @@ def test_a_photo_is_analysed_as_its_viewport_would_be(analyzer: cathnet.Analyzer
     as_frame = analyzer.predict(captured.image, keep_view=True)
     assert through_photo.stenosis_probability == as_frame.stenosis_probability
     assert [(l.x, l.y) for l in through_photo.view.lesions] == [(l.x, l.y) for l in as_frame.lesions]
+
+
+def test_a_16_bit_photo_is_read_as_its_8_bit_self(analyzer: cathnet.Analyzer, tmp_path: Path) -> None:
+    # Found by the fuzz campaign: a uint16 photo crashed the screen finder (Canny takes 8-bit).
+    photo = cathnet.read_image(Path(cathnet.__file__).parent / "samples" / "photos" / "monitor_photo.jpg")
+    deep = photo.astype(np.uint16) * 257
+    path = tmp_path / "photo16.png"
+    assert cv2.imwrite(str(path), deep)
+    expected = analyzer.predict(photo, photo=True).to_dict()
+    for source in (deep, path):
+        got = analyzer.predict(source, photo=True).to_dict()
+        assert {k: got[k] for k in ("stenosis_probability", "lesions", "screen")} == {
+            k: expected[k] for k in ("stenosis_probability", "lesions", "screen")
+        }
