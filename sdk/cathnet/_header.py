@@ -152,7 +152,8 @@ def check_structure(fmt: str, data: bytes) -> None:
 
     A PNG is a chain of chunks, each declaring its length. OpenCV's reader allocates a
     chunk's declared length before reading it, so one damaged length field in a 600-byte
-    file cost 2 GB (found by the fuzz campaign). Every chunk must fit in the file.
+    file cost 2 GB (found by the fuzz campaign). Every chunk, the last one too, must fit
+    in the file, and its type must be four letters.
 
     Raises:
         HeaderError: ``image.corrupt``.
@@ -160,9 +161,11 @@ def check_structure(fmt: str, data: bytes) -> None:
     if fmt != "png":
         return
     i = 8
-    while i + 12 <= len(data):
+    while i + 8 <= len(data):
         (length,) = struct.unpack(">I", data[i : i + 4])
         kind = data[i + 4 : i + 8]
+        if not kind.isalpha():
+            raise HeaderError("image.corrupt", f"expected a PNG chunk type of four letters, got {kind!r} at byte {i + 4}")
         if length > len(data) - i - 12:
             raise HeaderError(
                 "image.corrupt",
