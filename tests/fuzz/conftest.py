@@ -7,8 +7,10 @@ Two hypothesis profiles:
 - ``long`` (``CATHNET_FUZZ=long``, see ``scripts/fuzz.sh``): random seeds and
   ``CATHNET_FUZZ_SCALE`` times the examples (20 unless set).
 
-An example that runs over ``HANG_SECONDS`` is a hang: faulthandler prints every
-thread's stack and ends the process, so the run fails loudly instead of stalling.
+Each case runs ``guarded``: one that runs over ``HANG_SECONDS`` is a hang
+(faulthandler prints every thread's stack and ends the process, so the run fails
+loudly instead of stalling); one that raises the peak RSS by more than
+``PEAK_GROWTH_MB`` fails as a memory blow-up.
 """
 
 from __future__ import annotations
