@@ -153,10 +153,12 @@ def check_structure(fmt: str, data: bytes) -> None:
     A PNG is a chain of chunks, each declaring its length. OpenCV's reader allocates a
     chunk's declared length before reading it, so one damaged length field in a 600-byte
     file cost 2 GB (found by the fuzz campaign). Every chunk, the last one too, must fit
-    in the file, and its type must be four letters.
+    in the file, and its type must be four letters. An animated PNG is refused: OpenCV
+    decodes one through buffers of several full frames (1 GB for a 354-byte file
+    declaring 64 MP), and fills the frames its data lacks with black instead of failing.
 
     Raises:
-        HeaderError: ``image.corrupt``.
+        HeaderError: ``image.corrupt``, ``image.animated``.
     """
     if fmt != "png":
         return
@@ -171,6 +173,11 @@ def check_structure(fmt: str, data: bytes) -> None:
                 "image.corrupt",
                 f"expected PNG chunks that fit in the file, got a {kind!r} chunk of {length} bytes "
                 f"with {len(data) - i - 12} left",
+            )
+        if kind == b"acTL":
+            raise HeaderError(
+                "image.animated",
+                "expected a still PNG, got an animated one (APNG): export the frame to analyse as an image",
             )
         if kind == b"IEND":
             return

@@ -31,7 +31,8 @@ def validate_array(image: Any) -> npt.NDArray[np.uint8 | np.uint16]:
     """Checks an in-memory image and returns it C-contiguous.
 
     Args:
-        image: (H, W) grey, (H, W, 1), (H, W, 3) BGR or (H, W, 4) BGRA; uint8 or uint16.
+        image: (H, W) grey, (H, W, 1), (H, W, 3) BGR or (H, W, 4) BGRA; uint8 or uint16
+            (either byte order).
 
     Returns:
         The same pixels as a C-contiguous array.
@@ -47,6 +48,8 @@ def validate_array(image: Any) -> npt.NDArray[np.uint8 | np.uint16]:
             "image.wrong_type",
             f"expected a numpy array or a path to an image file, got {type(image).__name__}",
         )
+    if image.dtype.kind == "u" and image.dtype.itemsize == 2 and not image.dtype.isnative:
+        image = image.astype(np.uint16)  # big-endian 16-bit (FITS, some scanners): same pixels, native order
     if image.dtype not in _DTYPES:
         raise InvalidImageError(
             "image.unsupported_dtype", f"expected dtype uint8 or uint16, got {image.dtype}"
@@ -81,7 +84,8 @@ def decode_bytes(data: bytes, name: str = "<bytes>") -> npt.NDArray[np.uint8 | n
 
     Raises:
         InvalidImageError: ``image.empty``, ``image.not_an_image``, ``image.truncated``,
-            ``image.corrupt`` (also a PNG chunk longer than the file), ``image.too_large``, ``image.too_small`` or an array error.
+            ``image.corrupt`` (also a PNG chunk longer than the file), ``image.animated``
+            (an animated PNG), ``image.too_large``, ``image.too_small`` or an array error.
     """
     if not data:
         raise InvalidImageError("image.empty", f"expected image bytes, got an empty file ({name})")

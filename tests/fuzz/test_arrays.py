@@ -1,8 +1,8 @@
 """Fuzzing ``predict`` with in-memory images: any dtype, shape, layout and value.
 
-An array the SDK documents as valid (uint8 or uint16; (H, W), (H, W, 1|3|4); at least
-64 px a side; at most 64 MP) is analysed, as a frame, whatever its values (constant,
-saturated, noise, stripes) and memory layout; in photo mode it is analysed or refused
+An array the SDK documents as valid (uint8 or uint16 of either byte order; (H, W),
+(H, W, 1|3|4); at least 64 px a side; at most 64 MP) is analysed, as a frame, whatever
+its values (constant, saturated, noise, stripes) and memory layout; in photo mode it is analysed or refused
 with a ``capture.*`` code. Anything else is refused with the ``image.*`` code that
 says why. The caller's array is never changed. Values outside the integer dtypes
 (NaN, inf, negatives, floats) can only arrive in a dtype the SDK refuses.
@@ -77,7 +77,7 @@ def arrays(draw: st.DrawFn) -> np.ndarray:
     cases reach the model; the rest may be anything.
     """
     if draw(st.integers(0, 9)) < 7:
-        dtype = np.dtype(draw(st.sampled_from(["uint8", "uint16"])))
+        dtype = np.dtype(draw(st.sampled_from(["uint8", "uint16", ">u2"])))
         ndim = draw(st.sampled_from([2, 3]))
         side, channels = st.one_of(st.integers(64, 400), st.sampled_from([1000, 1448, 20_000])), [1, 3, 4]
     else:
@@ -109,7 +109,7 @@ def _documented_valid(image: np.ndarray) -> bool:
     """What the SDK's API documents as an image it analyses."""
     shape_ok = image.ndim == 2 or (image.ndim == 3 and image.shape[2] in (1, 3, 4))
     return (
-        image.dtype in (np.dtype(np.uint8), np.dtype(np.uint16))
+        image.dtype in (np.dtype(np.uint8), np.dtype("<u2"), np.dtype(">u2"))
         and shape_ok
         and min(image.shape[:2]) >= 64
         and image.shape[0] * image.shape[1] <= 64 * 1024 * 1024

@@ -103,6 +103,18 @@ def test_a_png_chunk_longer_than_the_file_is_refused_before_decoding(chunk: byte
     assert err.value.code == "image.corrupt" and "chunk" in err.value.message
 
 
+def test_an_animated_png_is_refused() -> None:
+    # Found by the fuzz campaign: OpenCV decoded a 354-byte APNG declaring 8192 x 8192
+    # 16-bit BGRA through 1 GB of frame buffers, and returned it, black where data lacked.
+    body = b"acTL" + struct.pack(">II", 2, 0)
+    actl = struct.pack(">I", 8) + body + struct.pack(">I", zlib.crc32(body))
+    after_ihdr = 8 + 25
+    animated = PNG[:after_ihdr] + actl + PNG[after_ihdr:]
+    with pytest.raises(InvalidImageError) as err:
+        decode_bytes(animated, "x")
+    assert err.value.code == "image.animated" and err.value.message.startswith("expected a still PNG")
+
+
 def test_a_tiff_that_states_its_width_twice_is_refused() -> None:
     # Found by atheris: libtiff decodes with the first ImageWidth, the header check read
     # the last, so the size limit was checked against a size that was not decoded.
@@ -141,6 +153,12 @@ def test_bad_arrays_have_stable_codes(array: object, code: str) -> None:
     with pytest.raises(InvalidImageError) as err:
         load(array)  # type: ignore[arg-type]
     assert err.value.code == code
+
+
+def test_a_big_endian_16_bit_array_is_read_as_the_same_pixels() -> None:
+    native = (np.arange(100 * 120) * 7 % 65536).astype(np.uint16).reshape(100, 120)
+    loaded = load(native.astype(">u2"))
+    assert loaded.dtype == np.uint16 and loaded.dtype.isnative and np.array_equal(loaded, native)
 
 
 def test_non_contiguous_array_is_made_contiguous() -> None:
