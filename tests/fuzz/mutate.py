@@ -17,15 +17,9 @@ import cv2
 import numpy as np
 from hypothesis import strategies as st
 
+from tests.encoded import encoded, with_exif_orientation
+
 _INTS = (0, 1, 2, 7, 8, 16, 63, 64, 65, 255, 256, 0x7FFF, 0x8000, 0xFFFF, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF)
-
-
-def _exif_orientation(jpeg: bytes, orientation: int) -> bytes:
-    """``jpeg`` with an APP1 EXIF segment holding one orientation tag."""
-    ifd = struct.pack("<H", 1) + struct.pack("<HHIHH", 0x0112, 3, 1, orientation, 0) + struct.pack("<I", 0)
-    tiff = b"II*\x00" + struct.pack("<I", 8) + ifd
-    body = b"Exif\x00\x00" + tiff
-    return jpeg[:2] + b"\xff\xe1" + struct.pack(">H", len(body) + 2) + body + jpeg[2:]
 
 
 @lru_cache(maxsize=1)
@@ -38,25 +32,20 @@ def seeds() -> dict[str, bytes]:
     colour = np.dstack([grey, 255 - grey, rng.integers(0, 256, grey.shape, dtype=np.uint8)])
     deep = grey.astype(np.uint16) * 257
 
-    def enc(ext: str, image: np.ndarray, params: tuple[int, ...] = ()) -> bytes:
-        ok, buf = cv2.imencode(ext, image, list(params))
-        assert ok, ext
-        return buf.tobytes()
-
-    jpeg = enc(".jpg", grey)
+    jpeg = encoded(".jpg", grey)
     return {
-        "png_grey": enc(".png", grey),
-        "png_16": enc(".png", deep),
-        "png_bgra": enc(".png", np.dstack([colour, grey])),
+        "png_grey": encoded(".png", grey),
+        "png_16": encoded(".png", deep),
+        "png_bgra": encoded(".png", np.dstack([colour, grey])),
         "jpeg_grey": jpeg,
-        "jpeg_colour": enc(".jpg", colour, (cv2.IMWRITE_JPEG_QUALITY, 60)),
-        "jpeg_progressive": enc(".jpg", colour, (cv2.IMWRITE_JPEG_PROGRESSIVE, 1)),
-        "jpeg_exif_rot90": _exif_orientation(jpeg, 6),
-        "bmp_grey": enc(".bmp", grey),
-        "bmp_colour": enc(".bmp", colour),
-        "tiff_grey": enc(".tiff", grey),
-        "tiff_16": enc(".tiff", deep),
-        "tiff_colour": enc(".tiff", colour),
+        "jpeg_colour": encoded(".jpg", colour, (cv2.IMWRITE_JPEG_QUALITY, 60)),
+        "jpeg_progressive": encoded(".jpg", colour, (cv2.IMWRITE_JPEG_PROGRESSIVE, 1)),
+        "jpeg_exif_rot90": with_exif_orientation(jpeg, 6),
+        "bmp_grey": encoded(".bmp", grey),
+        "bmp_colour": encoded(".bmp", colour),
+        "tiff_grey": encoded(".tiff", grey),
+        "tiff_16": encoded(".tiff", deep),
+        "tiff_colour": encoded(".tiff", colour),
     }
 
 

@@ -6,12 +6,12 @@ import struct
 import zlib
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 
 from cathnet import InvalidImageError
 from cathnet.image_input import MAX_PIXELS, decode_bytes, expand_paths, load, read_image
+from tests.encoded import encoded, with_exif_orientation
 
 
 def _png_header_only(width: int, height: int) -> bytes:
@@ -20,37 +20,24 @@ def _png_header_only(width: int, height: int) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + chunk + struct.pack(">I", zlib.crc32(chunk))
 
 
-def _encoded(ext: str, image: np.ndarray) -> bytes:
-    ok, buf = cv2.imencode(ext, image)
-    assert ok
-    return buf.tobytes()
-
-
 GREY = (np.arange(128 * 96) % 251).astype(np.uint8).reshape(96, 128)
 
 
 @pytest.mark.parametrize(
     ("name", "data", "shape", "dtype"),
     [
-        ("png8", _encoded(".png", GREY), (96, 128), np.uint8),
-        ("png16", _encoded(".png", GREY.astype(np.uint16) * 257), (96, 128), np.uint16),
-        ("png_rgba", _encoded(".png", np.dstack([GREY] * 4)), (96, 128, 4), np.uint8),
-        ("jpeg", _encoded(".jpg", GREY), (96, 128), np.uint8),
-        ("bmp", _encoded(".bmp", np.dstack([GREY] * 3)), (96, 128, 3), np.uint8),
-        ("tiff16", _encoded(".tiff", GREY.astype(np.uint16) * 257), (96, 128), np.uint16),
+        ("png8", encoded(".png", GREY), (96, 128), np.uint8),
+        ("png16", encoded(".png", GREY.astype(np.uint16) * 257), (96, 128), np.uint16),
+        ("png_rgba", encoded(".png", np.dstack([GREY] * 4)), (96, 128, 4), np.uint8),
+        ("jpeg", encoded(".jpg", GREY), (96, 128), np.uint8),
+        ("bmp", encoded(".bmp", np.dstack([GREY] * 3)), (96, 128, 3), np.uint8),
+        ("tiff16", encoded(".tiff", GREY.astype(np.uint16) * 257), (96, 128), np.uint16),
     ],
 )
 def test_decodes_supported_formats(name: str, data: bytes, shape: tuple, dtype: type) -> None:
     image = decode_bytes(data, name)
     assert image.shape == shape and image.dtype == dtype
     assert image.flags["C_CONTIGUOUS"]
-
-
-def _with_exif_orientation(jpeg: bytes, orientation: int) -> bytes:
-    """``jpeg`` with an APP1 EXIF segment holding only the orientation tag (0x0112)."""
-    ifd = struct.pack(">H", 1) + struct.pack(">HHIHH", 0x0112, 3, 1, orientation, 0) + struct.pack(">I", 0)
-    payload = b"Exif\x00\x00" + b"MM\x00*" + struct.pack(">I", 8) + ifd
-    return jpeg[:2] + b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload + jpeg[2:]
 
 
 @pytest.mark.parametrize(
@@ -61,14 +48,14 @@ def test_a_jpeg_is_turned_upright_by_its_exif_orientation(orientation: int, shap
     # A tablet photo taken in portrait: the pixels as the sensor stored them, EXIF says how to turn them.
     stored = np.full((96, 160, 3), 40, np.uint8)
     stored[:17, :25] = 255  # a mark at the stored image's top-left corner
-    image = decode_bytes(_with_exif_orientation(_encoded(".jpg", stored), orientation), "portrait.jpg")
+    image = decode_bytes(with_exif_orientation(encoded(".jpg", stored), orientation), "portrait.jpg")
     assert image.shape == shape
     ys, xs = np.nonzero(image[..., 0] > 128)
     assert abs(xs.mean() - mark_xy[0]) <= 2 and abs(ys.mean() - mark_xy[1]) <= 2
 
 
-PNG = _encoded(".png", GREY)
-JPG = _encoded(".jpg", GREY)
+PNG = encoded(".png", GREY)
+JPG = encoded(".jpg", GREY)
 
 
 @pytest.mark.parametrize(
@@ -79,7 +66,7 @@ JPG = _encoded(".jpg", GREY)
         (PNG[: len(PNG) // 2], "image.truncated"),
         (JPG[: len(JPG) // 2], "image.truncated"),
         (PNG[:20], "image.truncated"),
-        (_encoded(".png", np.zeros((2, 2), np.uint8)), "image.too_small"),
+        (encoded(".png", np.zeros((2, 2), np.uint8)), "image.too_small"),
         (_png_header_only(60000, 60000), "image.too_large"),
         (PNG[:8] + b"\x00" * 16 + PNG[24:], "image.corrupt"),
     ],
@@ -118,7 +105,7 @@ def test_an_animated_png_is_refused() -> None:
 def test_a_tiff_that_states_its_width_twice_is_refused() -> None:
     # Found by atheris: libtiff decodes with the first ImageWidth, the header check read
     # the last, so the size limit was checked against a size that was not decoded.
-    tiff = bytearray(_encoded(".tiff", GREY))
+    tiff = bytearray(encoded(".tiff", GREY))
     (ifd,) = struct.unpack("<I", tiff[4:8])
     (n,) = struct.unpack("<H", tiff[ifd : ifd + 2])
     entries = [ifd + 2 + 12 * k for k in range(n)]
