@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -25,3 +26,11 @@ def no_monitor_photo() -> Path:
 @pytest.fixture(scope="session")
 def photo_truth() -> dict:
     return json.loads((APP_SAMPLES / "truth.json").read_text())
+
+
+def app_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of a headless app process (SDL offscreen, Kivy's home in tmp_path)."""
+    env = dict(os.environ, KIVY_NO_ARGS="1", KIVY_LOG_MODE="PYTHON", KIVY_HOME=str(tmp_path / "kivy"),
+               SDL_VIDEODRIVER="offscreen")
+    env.pop("DISPLAY", None)
+    return env

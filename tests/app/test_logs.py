@@ -21,6 +21,7 @@ import pytest
 from cathnet_bedside.storage import CaptureStore
 from cathnet_bedside.worker import AnalysisWorker, Outcome
 
+from tests.app.conftest import app_env
 from tests.paths import REPO
 
 IDENTIFIERS = ("Doe", "John", "4481516", "1957", "patients")
@@ -68,8 +69,6 @@ def test_the_worker_logs_no_identifier(tmp_path: Path, named_photos: tuple[Path,
 
 def test_the_app_logs_no_identifier(tmp_path: Path, named_photos: tuple[Path, Path]) -> None:
     pytest.importorskip("kivy", reason="the app needs the 'app' extra (kivy)")
-    from tests.app.test_ui import _env
-
     # A capture left pending by a crash, so the app's start resumes it (and logs that).
     CaptureStore(tmp_path / "data").save(cathnet.read_image(named_photos[1]), "photo")
     every_line = (
@@ -79,7 +78,7 @@ def test_the_app_logs_no_identifier(tmp_path: Path, named_photos: tuple[Path, Pa
     done = subprocess.run(
         [sys.executable, "-c", every_line, "--data-dir", str(tmp_path / "data"), "--image", str(named_photos[0]),
          "--screenshot", str(tmp_path / "shot.png")],
-        cwd=REPO, env=_env(tmp_path), capture_output=True, text=True, timeout=180,
+        cwd=REPO, env=app_env(tmp_path), capture_output=True, text=True, timeout=180,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "resuming pending capture" in done.stderr  # every level was logged: the test reads real lines

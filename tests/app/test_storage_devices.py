@@ -22,6 +22,7 @@ from tests.paths import REPO
 # Runs in the child, after the mount: prints one JSON object of what happened.
 _SCENARIO = r'''
 import json, os, sys
+import cv2
 from pathlib import Path
 import numpy as np
 from cathnet_bedside.storage import CaptureStore, StorageError
@@ -63,7 +64,7 @@ else:
         out["reopen"] = exc.to_dict()
 out["listed"] = [r.id for r in store.list()]
 out["first"] = first.id
-out["first_intact"] = bool(np.array_equal(__import__("cv2").imread(str(store.image_path(first.id))), image))
+out["first_intact"] = bool(np.array_equal(cv2.imread(str(store.image_path(first.id))), image))
 print(json.dumps(out))
 '''
 

@@ -6,7 +6,6 @@ Each test starts the app in its own process (Kivy allows one window per process)
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,23 +14,16 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.app.conftest import APP_SAMPLES
+from tests.app.conftest import APP_SAMPLES, app_env
 from tests.paths import REPO
 
 pytest.importorskip("kivy", reason="the app needs the 'app' extra (kivy)")
 pytestmark = pytest.mark.slow
 
 
-def _env(tmp_path: Path) -> dict[str, str]:
-    env = dict(os.environ, KIVY_NO_ARGS="1", KIVY_LOG_MODE="PYTHON", KIVY_HOME=str(tmp_path / "kivy"),
-               SDL_VIDEODRIVER="offscreen")
-    env.pop("DISPLAY", None)
-    return env
-
-
 def _bedside(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "cathnet_bedside", "--data-dir", str(tmp_path / "data"), *args], check=False,
-                          cwd=REPO, env=_env(tmp_path), capture_output=True, text=True, timeout=180)
+                          cwd=REPO, env=app_env(tmp_path), capture_output=True, text=True, timeout=180)
 
 
 def _screenshot(path: Path) -> np.ndarray:
@@ -45,7 +37,7 @@ def _screenshot(path: Path) -> np.ndarray:
 def test_capture_review_history_flow_with_touches(tmp_path: Path, monitor_photo: Path, photo_truth: dict) -> None:
     out = tmp_path / "result.json"
     done = subprocess.run([sys.executable, "-m", "tests.app.ui_driver", str(out), str(tmp_path / "data"),
-                           str(monitor_photo)], check=False, cwd=REPO, env=_env(tmp_path), capture_output=True, text=True,
+                           str(monitor_photo)], check=False, cwd=REPO, env=app_env(tmp_path), capture_output=True, text=True,
                           timeout=180)
     assert done.returncode == 0, done.stderr[-2000:]
     r = json.loads(out.read_text())

@@ -29,6 +29,7 @@ from hypothesis.control import currently_in_test_context
 
 import cathnet
 from cathnet import CathNetError, Findings
+from tests.fuzz.oracles import check_refusal
 
 LONG = os.environ.get("CATHNET_FUZZ") == "long"
 SCALE = int(os.environ.get("CATHNET_FUZZ_SCALE", "20")) if LONG else 1
@@ -86,10 +87,9 @@ def guarded(seconds: int = HANG_SECONDS) -> Iterator[None]:
         assert grew <= PEAK_GROWTH_MB, f"one case raised the peak RSS by {grew:.0f} MB"
 
 
-def check_error(exc: CathNetError) -> None:
-    """A refusal the product may give: a stable ``area.reason`` code and a message."""
-    assert exc.code.count(".") == 1 and exc.code.split(".")[0] in {"image", "capture"}, exc.code
-    assert exc.message.startswith("expected"), exc.message
+def check_error(exc: CathNetError, areas: tuple[str, ...] = ("image", "capture")) -> None:
+    """A refusal the product may give (``check_refusal``), JSON-clean, tallied."""
+    check_refusal(exc, areas)
     json.dumps(exc.to_dict())
     tally(f"refused: {exc.code}")
 
