@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs CathNet with every extra into .venv, and the tflite-runtime fallback
+# Installs the system libraries the app needs, CathNet with every extra into .venv, and the tflite-runtime fallback
 # environment into .venv-tflite (tflite-runtime 2.14 needs numpy < 2; OpenCV 4.12, as on
 # Android); runs the whole
 # test suite (whose converter checks also drive .venv-tflite), then the tflite-runtime
@@ -7,6 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
+
+# System libraries first (the app's headless SDL/EGL and libmtdev): a fresh machine has none.
+bash scripts/install-system-deps.sh
 
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip

@@ -22,10 +22,11 @@ from cathnet.bundle import BUNDLE_FORMAT, CARD_NAME, sha256_of, size_of
 from cathnet.backends.tflite import TFLiteBackend
 from cathnet.findings import SEVERE_DS, SIGNIFICANT_DS
 from cathnet.preprocess import InputSpec
-from cathnet_train import dataset
+from cathnet_train import arcade, dataset, region_model
 from cathnet_train import photos as photo_data
 from cathnet_train.metrics import binary_report, roc_auc, youden_threshold
 from cathnet_train.synth import MIN_GRADABLE_DIAMETER_PX
+from cathnet_convert import real_calibration
 from cathnet_convert.coreml import DEPLOYMENT_TARGET, to_mlpackage
 from cathnet_convert.tflite import to_float, to_int8
 
@@ -42,7 +43,13 @@ VARIANTS: dict[str, tuple[str, str, dict[str, str]]] = {
                       "deployment_target": DEPLOYMENT_TARGET}),
     "reference": ("reference.keras", "keras", {"quantization": "none: the trained float model, for verify and rebuilds"}),
 }
-PHOTO_CALIBRATION_OFFSET = 50_000  # level-4 representative photos draw from here in the calibration split
+PHOTO_CALIBRATION_OFFSET = 50_000
+DATA_NOTE_REAL = (
+    "trained on real X-ray angiograms from ARCADE (Popov et al., 'Dataset for Automatic Region-based Coronary "
+    "Artery Disease Diagnostics Using X-Ray Angiography Images', Scientific Data 2024; CC0 1.0; train split only), "
+    "the 40 training frames of the real-angiograms set (fercer/Coronary, BSD-3-Clause; vessel masks) and "
+    "synthetic angiograms from cathnet_train.synth (%DS and stenosis-free frames); measured on ARCADE val"
+)  # level-4 representative photos draw from here in the calibration split
 
 
 def output_shapes(model: keras.Model) -> dict[str, list[int]]:
@@ -58,6 +65,26 @@ def _training_summary(keras_path: Path) -> dict[str, Any]:
             data = json.loads(path.read_text())
             return dict(data.get(key, {}) if key else data)
     return {}
+
+
+def _limits(spec: InputSpec, regions: bool) -> dict[str, Any]:
+    """What the model can grade, in the card's words."""
+    frame_px = MIN_GRADABLE_DIAMETER_PX * 512 / spec.width
+    if not regions:
+        return {
+            "smallest_gradable_reference_diameter_px_at_model_input": MIN_GRADABLE_DIAMETER_PX,
+            "note": (f"stenoses are only trained on vessels >= {MIN_GRADABLE_DIAMETER_PX:g} px wide at {spec.width} px "
+                     f"input, i.e. >= {frame_px:g} px in a 512 px frame (about 2.4 mm); narrower side branches are "
+                     "not graded"),
+        }
+    return {
+        "smallest_gradable_reference_diameter_px_at_model_input": MIN_GRADABLE_DIAMETER_PX,
+        "note": (f"a 512 px frame is read at {spec.width} px, so a vessel {frame_px:g} px wide in it (about 2.4 mm at "
+                 f"ARCADE's scale) is {MIN_GRADABLE_DIAMETER_PX:g} px at the input and two cells of the stride-2 "
+                 "region map; %DS is learned from generated vessels >= that width only. How often real stenoses "
+                 "of each width are found is measured, not assumed: metrics.arcade_val_tflite_int8."
+                 "recall_by_stenosis_width (widths of the experts' outlined stretches in frame pixels)"),
+    }
 
 
 def build_bundle(
@@ -82,27 +109,42 @@ def build_bundle(
     model = keras.models.load_model(keras_path, compile=False)
     spec = InputSpec(height=int(model.inputs[0].shape[1]), width=int(model.inputs[0].shape[2]))
     training = _training_summary(keras_path)
+    outputs = output_shapes(model)
+    # The lesion map's layout names the decoder: 3 channels (region, %DS, vessel) outline regions.
+    regions = outputs["lesion_map"][-1] == 3
     # calibrate and set the threshold on frames that look like the ones it was trained on
-    look = training.get("config", {}).get("look", "v1")
+    look = training.get("config", {}).get("look", "real" if regions else "v1")
     real_dir = training.get("config", {}).get("real_dir")
+    arcade_root = Path(training.get("config", {}).get("arcade_root", arcade.DEFAULT_ROOT))
+    if regions and not arcade.available(arcade_root):
+        raise FileNotFoundError(f"a region model is calibrated on ARCADE: expected it at {arcade_root}")
     frames = dataset.build(dataset.seeds("calibration", calibration_frames), spec,
                            look=dataset.LookSpec.for_split(look, "calibration", real_dir))
     photos, _ = photo_data.build(
         dataset.seeds("calibration", calibration_photos, offset=PHOTO_CALIBRATION_OFFSET), spec,
         look=dataset.LookSpec.for_split(look, "calibration", real_dir))
-    rep = np.concatenate([frames.x, photos.x])
+    real_rep = real_calibration.representative(spec, arcade_root) if regions else np.zeros((0, *frames.x.shape[1:]))
+    rep = np.concatenate([real_rep, frames.x, photos.x]).astype(np.float32)
     tflite = to_int8(model, rep)
-    outputs = output_shapes(model)
 
     staging = Path(tempfile.mkdtemp(prefix="cathnet-bundle-"))
     (staging / INT8_FILE).write_bytes(tflite)
     backend = TFLiteBackend("litert", staging / INT8_FILE, outputs, num_threads=2)
-    val = dataset.build(dataset.seeds("validation", validation_frames), spec,
-                        look=dataset.LookSpec.for_split(look, "validation", real_dir))
+    val_look = dataset.LookSpec.for_split(look, "validation", real_dir)
+    val = dataset.build(dataset.seeds("validation", validation_frames), spec, look=val_look)
     scores = np.array([backend.run(x[None])["probability"].reshape(-1)[0] for x in val.x])
-    backend.close()
     labels = val.probability[:, 0]
-    threshold = youden_threshold(labels, scores)
+    decoder: dict[str, Any] = {"lesion_threshold": 0.3}
+    if regions:
+        threshold, threshold_method = real_calibration.frame_threshold(backend, spec, arcade_root,
+                                                                       validation_frames, val_look)
+        tuned = real_calibration.tune_decoder(backend, spec, arcade_root, region_model.OUTPUT_STRIDE, threshold)
+        decoder = {"decoder": "regions", "region_threshold": tuned["region_threshold"],
+                   "lesion_threshold": tuned["lesion_threshold"], "decoder_tuning": tuned}
+    else:
+        threshold = youden_threshold(labels, scores)
+        threshold_method = f"Youden's J on {validation_frames} synthetic validation frames (int8 model)"
+    backend.close()
 
     created = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     card: dict[str, Any] = {
@@ -112,31 +154,25 @@ def build_bundle(
         "created": created,
         "task": "coronary stenosis (>= 50 % diameter stenosis) detection, localisation, grading",
         "disclaimer": "Research use only — not for clinical diagnosis.",
-        "data_note": "trained and measured on synthetic angiograms only",
+        "data_note": (DATA_NOTE_REAL if regions else "trained and measured on synthetic angiograms only"),
         "input": spec.to_card() | {"dtype": "float32 (every variant; the int8 TFLite model quantises "
                                              "inside, with the scale and zero point it carries)"},
         "outputs": {
             "probability": {"shape": outputs["probability"],
                             "meaning": "P(a >= 50 % diameter stenosis anywhere in the frame)"},
-            "lesion_map": {"shape": outputs["lesion_map"], "stride": dataset.OUTPUT_STRIDE,
-                           "channels": ["lesion-centre heat [0, 1]", "% diameter stenosis / 100"]},
+            "lesion_map": {"shape": outputs["lesion_map"], "stride": spec.height // outputs["lesion_map"][0],
+                           "channels": list(region_model.CHANNELS) if regions
+                           else ["lesion-centre heat [0, 1]", "% diameter stenosis / 100"]},
         },
         "postprocess": {
             "threshold": round(float(threshold), 6),
-            "threshold_method": f"Youden's J on {validation_frames} synthetic validation frames (int8 model)",
-            "lesion_threshold": 0.3,
+            "threshold_method": threshold_method,
+            **decoder,
             "max_lesions": 5,
             "significant_ds_percent": SIGNIFICANT_DS,
             "severe_ds_percent": SEVERE_DS,
         },
-        "limits": {
-            "smallest_gradable_reference_diameter_px_at_model_input": MIN_GRADABLE_DIAMETER_PX,
-            "note": (
-                f"stenoses are only trained on vessels >= {MIN_GRADABLE_DIAMETER_PX:g} px wide at "
-                f"{spec.width} px input, i.e. >= {MIN_GRADABLE_DIAMETER_PX * 2:g} px in a 512 px "
-                "frame (about 2.4 mm); narrower side branches are not graded"
-            ),
-        },
+        "limits": _limits(spec, regions),
         "training": training,
         "metrics": {
             "validation_int8": {
@@ -145,7 +181,8 @@ def build_bundle(
                 **{k: round(v, 4) for k, v in binary_report(labels, scores, threshold).items()},
             }
         },
-        "int8_calibration": f"{len(frames.x)} synthetic frames (calibration seeds "
+        "int8_calibration": (f"{len(real_rep)} ARCADE train frames (stenosis and SYNTAX tasks), " if regions else "")
+                            + f"{len(frames.x)} synthetic frames (calibration seeds "
                             f"{dataset.SEED_RANGES['calibration'][0]}+, level 3) and {len(photos.x)} frames photographed "
                             f"on a monitor (seeds +{PHOTO_CALIBRATION_OFFSET}, through the capture path, level 4)",
         "artifacts": {},

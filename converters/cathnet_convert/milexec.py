@@ -283,6 +283,23 @@ def _softmax(a: dict[str, Any]) -> npt.NDArray[np.float32]:
     return e / e.sum(axis=axis, keepdims=True)
 
 
+def _reshape(a: dict[str, Any]) -> npt.NDArray[Any]:
+    """MIL ``reshape``; a program is saved for one frame, and the executor runs a batch
+    through it, so a leading 1 in the target shape stands for the batch."""
+    x, shape = a["x"], [int(v) for v in a["shape"]]
+    if shape and shape[0] == 1 and x.ndim and x.shape[0] > 1 and x.size == x.shape[0] * int(np.prod(shape[1:])):
+        shape[0] = x.shape[0]
+    return np.reshape(x, tuple(shape))
+
+
+def _upsample_nearest(a: dict[str, Any]) -> npt.NDArray[np.float32]:
+    """MIL ``upsample_nearest_neighbor`` (NCHW) for whole-number scale factors."""
+    fh, fw = float(a.get("scale_factor_height", 1)), float(a.get("scale_factor_width", 1))
+    if fh != int(fh) or fw != int(fw):
+        raise UnsupportedOpError(f"upsample_nearest_neighbor by {fh} x {fw}: only whole factors are implemented")
+    return np.repeat(np.repeat(a["x"], int(fh), axis=2), int(fw), axis=3)
+
+
 # op type → implementation on its named inputs (float32 arrays, or python scalars / str).
 _OPS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "conv": _conv,
@@ -295,13 +312,17 @@ _OPS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "reduce_max": lambda a: _reduce(a, np.max),
     "reduce_mean": lambda a: _reduce(a, np.mean),
     "concat": _concat,
+    "upsample_nearest_neighbor": _upsample_nearest,
+    # Keras's nearest UpSampling2D arrives as a repeat: expand_dims, tile, reshape.
+    "expand_dims": lambda a: np.expand_dims(a["x"], tuple(int(v) for v in a["axes"])),
+    "tile": lambda a: np.tile(a["x"], tuple(int(v) for v in a["reps"])),
     "linear": _linear,
     "matmul": _matmul,
     "mul": lambda a: a["x"] * a["y"],
     "add": lambda a: a["x"] + a["y"],
     "sub": lambda a: a["x"] - a["y"],
     "transpose": lambda a: np.transpose(a["x"], tuple(int(v) for v in a["perm"])),
-    "reshape": lambda a: np.reshape(a["x"], tuple(int(v) for v in a["shape"])),
+    "reshape": _reshape,
     "squeeze": lambda a: np.squeeze(a["x"], axis=None if a.get("axes") is None else tuple(int(v) for v in a["axes"])),
     "cast": _cast,
     "constexpr_affine_dequantize": _affine_dequantize,

@@ -22,7 +22,7 @@ from cathnet.bundle import ModelBundle
 from cathnet.errors import BackendUnavailableError
 from cathnet.findings import AnalysedView, Findings
 from cathnet.geometry import Letterbox
-from cathnet.postprocess import PostprocessConfig, find_lesions, heatmap_in_image
+from cathnet.postprocess import PostprocessConfig, decode, heatmap_in_image
 from cathnet.preprocess import preprocess
 
 
@@ -142,7 +142,7 @@ class Analyzer:
         t3 = time.perf_counter()
         probability = float(np.clip(outputs["probability"].reshape(-1)[0], 0.0, 1.0))
         stenosis = probability >= self._post.threshold
-        lesions = find_lesions(outputs["lesion_map"][0], box, self._post, force_top=stenosis)
+        lesions = decode(outputs["lesion_map"][0], box, self._post, force_top=stenosis)
         view = None
         if keep_view:
             view = AnalysedView(pixels, heatmap_in_image(outputs["lesion_map"][0], box, self._post.stride), lesions)
@@ -180,6 +180,7 @@ class Analyzer:
             dataclasses.replace(
                 l, x=sx * l.x + tx, y=sy * l.y + ty,
                 box=(sx * l.box[0] + tx, sy * l.box[1] + ty, sx * l.box[2] + tx, sy * l.box[3] + ty),
+                outline=None if l.outline is None else tuple((sx * x + tx, sy * y + ty) for x, y in l.outline),
             )
             for l in inner.lesions
         ]

@@ -34,6 +34,8 @@ class Lesion:
         score: heatmap confidence in [0, 1].
         diameter_stenosis_percent: estimated % diameter stenosis in [0, 100].
         severity: ``severity_for(diameter_stenosis_percent)``.
+        outline: the narrowed stretch as a closed polygon ((x, y), ...) of at least
+            three vertices, for models that outline (bundle 1.0 on); None otherwise.
     """
 
     x: float
@@ -42,6 +44,7 @@ class Lesion:
     score: float
     diameter_stenosis_percent: float
     severity: str = ""
+    outline: tuple[tuple[float, float], ...] | None = None
 
     def __post_init__(self) -> None:
         if not self.severity:
@@ -54,6 +57,10 @@ class Lesion:
             raise ValueError(f"expected the box {self.box} to contain ({self.x}, {self.y})")
         if not 0.0 <= self.score <= 1.0 or not 0.0 <= self.diameter_stenosis_percent <= 100.0:
             raise ValueError(f"expected score in [0, 1] and %DS in [0, 100], got {self}")
+        if self.outline is not None and (
+            len(self.outline) < 3 or not all(len(p) == 2 and all(math.isfinite(v) for v in p) for p in self.outline)
+        ):
+            raise ValueError(f"expected an outline of >= 3 finite (x, y) vertices, got {self.outline}")
         if self.severity != severity_for(self.diameter_stenosis_percent):
             raise ValueError(
                 f"expected severity {severity_for(self.diameter_stenosis_percent)!r} for "
@@ -68,6 +75,7 @@ class Lesion:
             "score": round(self.score, 4),
             "diameter_stenosis_percent": round(self.diameter_stenosis_percent, 1),
             "severity": self.severity,
+            "outline": None if self.outline is None else [[round(x, 2), round(y, 2)] for x, y in self.outline],
         }
 
 

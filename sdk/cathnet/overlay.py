@@ -27,7 +27,7 @@ def to_display(image: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:
 
 def render(image: npt.NDArray[Any], findings: Findings,
            heatmap: npt.NDArray[np.float32] | None = None) -> npt.NDArray[np.uint8]:
-    """The image with lesion boxes, %DS labels, the probability and the disclaimer.
+    """The image with lesion outlines (or boxes), %DS labels, the probability and the disclaimer.
 
     Args:
         image: the array that was analysed (any accepted dtype and layout).
@@ -54,7 +54,11 @@ def render(image: npt.NDArray[Any], findings: Findings,
     for lesion in findings.lesions:
         colour = _COLOURS[lesion.severity]
         x0, y0, x1, y1 = (round(v * up) for v in lesion.box)
-        cv2.rectangle(canvas, (x0, y0), (x1, y1), colour, thick)
+        if lesion.outline is not None:  # the narrowed stretch itself; a box hides the vessel around it
+            outline = np.round(np.array(lesion.outline) * up).astype(np.int32)
+            cv2.polylines(canvas, [outline], True, colour, thick, cv2.LINE_AA)
+        else:
+            cv2.rectangle(canvas, (x0, y0), (x1, y1), colour, thick)
         cv2.drawMarker(canvas, (round(lesion.x * up), round(lesion.y * up)), colour, cv2.MARKER_CROSS, 12, thick)
         # Whole points, rounded down: 49.7 % reads "49% DS mild", never "50% DS mild".
         label = f"{int(lesion.diameter_stenosis_percent)}% DS {lesion.severity}"

@@ -156,3 +156,17 @@ def test_inputs_of_the_wrong_shape_are_refused(converted: tuple) -> None:
         program.run({"image": np.zeros((1, 128, 128, 1), np.float32)})
     with pytest.raises(ProgramError, match="named 'image'"):
         program.run({"x": np.zeros((1, 256, 256, 1), np.float32)})
+
+
+def test_the_region_model_with_its_upsampling_matches_keras(tmp_path: Path, frames: np.ndarray) -> None:
+    from cathnet_train.region_model import build_region_model
+
+    keras.utils.set_random_seed(4)
+    model = build_region_model(InputSpec(), widths=(8, 8, 16, 16))
+    program = MLProgram.load(to_mlpackage(model, tmp_path / "r.mlpackage", META, "2026-11-29T00:00:00Z"))
+    assert {"tile", "expand_dims"} <= program.op_types.keys()  # nearest UpSampling2D, as Core ML receives it
+    got = program.run({"image": frames})
+    want = model.predict(frames, verbose=0)
+    assert got["lesion_map"].shape == (6, 128, 128, 3)
+    assert np.abs(got["probability"] - want["probability"]).max() < 0.01
+    assert np.abs(got["lesion_map"] - want["lesion_map"]).max() < 0.02

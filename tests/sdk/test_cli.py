@@ -122,3 +122,20 @@ def test_console_script_never_prints_a_traceback(mixed_inputs: list[Path]) -> No
     assert proc.returncode == 1
     assert "Traceback" not in proc.stdout + proc.stderr
     assert len(proc.stdout.splitlines()) == len(mixed_inputs)
+
+
+def test_lesions_carry_their_outline_in_image_pixels(sample_paths: list[Path]) -> None:
+    code, text = _run(["analyze", "--json", *map(str, sample_paths)])
+    assert code == 0
+    outlined = 0
+    for record in map(json.loads, text.splitlines()):
+        width, height = record["image_size"]
+        for lesion in record["lesions"]:
+            assert "outline" in lesion
+            outline = np.array(lesion["outline"])
+            assert outline.ndim == 2 and outline.shape[1] == 2 and len(outline) >= 3
+            assert (outline >= 0).all() and (outline[:, 0] <= width - 1).all() and (outline[:, 1] <= height - 1).all()
+            x0, y0, x1, y1 = lesion["box"]
+            assert x0 <= outline[:, 0].min() and outline[:, 0].max() <= x1
+            outlined += 1
+    assert outlined  # the shipped model (1.0 on) outlines what it finds

@@ -43,3 +43,12 @@ def test_heatmap_washes_only_where_it_is_hot() -> None:
 def test_a_heatmap_of_another_size_is_refused() -> None:
     with pytest.raises(ValueError, match="heatmap"):
         render(np.zeros((200, 256), np.uint8), _findings(), heatmap=np.zeros((10, 10), np.float32))
+
+
+def test_an_outlined_lesion_is_drawn_along_its_outline_not_its_box() -> None:
+    outline = ((60.0, 60.0), (160.0, 60.0), (160.0, 70.0), (60.0, 70.0))
+    lesion = Lesion(110.0, 65.0, (20.0, 20.0, 200.0, 150.0), 0.9, 75.0, outline=outline)
+    out = render(np.full((200, 256), 128, np.uint8), Findings(0.93, True, 0.5, (lesion,), (256, 200)))
+    red = (out[..., 2] > 200) & (out[..., 0] < 100)
+    assert red[118:122, 140:300].any()  # the outline's top edge, at 2x: y = 120
+    assert not red[200:260, 38:42].any()  # no box edge at x = 40 (2x of the box's x0 = 20)

@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 
 REPO_BUNDLE = Path("sdk/cathnet/models/cathnet-stenosis")
-BUNDLE_VERSION = "0.5.0"  # of the bundle ``all`` reproduces
+BUNDLE_VERSION = "1.0.0"  # of the bundle ``all`` reproduces
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cathnet-train", description="CathNet training on synthetic angiograms.")
+    parser = argparse.ArgumentParser(prog="cathnet-train", description="CathNet training on real (ARCADE) and synthetic angiograms.")
     sub = parser.add_subparsers(dest="command", required=True)
     t = sub.add_parser("train", help="train the Keras model")
     t.add_argument("--out", type=Path, default=Path("runs/cathnet"))
@@ -37,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
                         "to sdk/cathnet/samples/photos instead")
     s.add_argument("--look", default=None, choices=("v1", "real"),
                    help="the generator's look (default: the one the shipped model was trained on)")
+    s.add_argument("--arcade", type=Path, default=Path("../shared/data/arcade"),
+                   help="ARCADE, for the real val samples (left out, with a note, when absent)")
     c = sub.add_parser("capture-eval", help="measure screen detection on simulated photos")
     c.add_argument("--n", type=int, default=300)
     c.add_argument("--empty", type=int, default=50)
@@ -60,10 +62,30 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     m.add_argument("--look", default="real", choices=("v1", "real"))
     m.add_argument("--out", type=Path, default=Path("training/RESULTS.md"))
+    v = sub.add_parser("arcade-eval", help="score a bundle through the SDK on ARCADE's real frames (JSON)")
+    v.add_argument("--split", default="val", choices=("val", "train"), help="val reports; train shows the fit")
+    v.add_argument("--model", type=Path, default=None, help="bundle (default: the shipped one)")
+    v.add_argument("--backend", default="auto")
+    v.add_argument("--arcade", type=Path, default=Path("../shared/data/arcade"))
+    v.add_argument("--limit", type=int, default=None, help="first N frames only (a quick look)")
+    v.add_argument("--write-card", action="store_true", help="store the result in the card")
+    tr = sub.add_parser("train-real", help="train CathNet 1.0 on ARCADE and generated frames (curriculum)")
+    tr.add_argument("--out", type=Path, default=Path("runs/real"))
+    tr.add_argument("--budget", type=int, default=6000, help="frame-equivalent steps of 8 (a 64 px crop costs 1/16)")
+    tr.add_argument("--arm", default="curriculum", choices=("curriculum", "direct"))
+    tr.add_argument("--seed", type=int, default=20261207)
+    tr.add_argument("--arcade", type=Path, default=Path("../shared/data/arcade"))
+    ab = sub.add_parser("ablation", help="curriculum against direct training on ARCADE, equal compute, several seeds")
+    ab.add_argument("--budget", type=int, default=1500, help="frame-equivalent steps of 8 per arm and seed")
+    ab.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    ab.add_argument("--arcade", type=Path, default=Path("../shared/data/arcade"))
+    ab.add_argument("--work", type=Path, default=Path("runs/ablation"))
+    ab.add_argument("--out", type=Path, default=Path("training/RESULTS.md"))
     a = sub.add_parser("all", help="train, build the bundle, evaluate and write it to the card")
     a.add_argument("--work", type=Path, default=Path("runs/cathnet"))
     a.add_argument("--bundle", type=Path, default=REPO_BUNDLE)
     a.add_argument("--version", default=BUNDLE_VERSION, help="the bundle's version in its card")
+    a.add_argument("--arcade", type=Path, default=Path("../shared/data/arcade"))
     return parser
 
 
@@ -90,9 +112,15 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "samples":
         from cathnet import ModelBundle
         from cathnet_train.dataset import trained_look
-        from cathnet_train.samples import write_samples
+        from cathnet_train import arcade
+        from cathnet_train.samples import write_arcade_samples, write_samples
 
         for path in write_samples(args.out, args.look or trained_look(ModelBundle.load().card)):
+            print(path)
+        if not arcade.available(args.arcade):
+            sys.stderr.write(f"cathnet-train: no ARCADE at {args.arcade}: the real val samples are not written\n")
+            return 0
+        for path in write_arcade_samples(args.out, args.arcade):
             print(path)
         return 0
     if args.command == "compare":
@@ -107,6 +135,8 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "realism":
         return _realism(args)
+    if args.command in ("arcade-eval", "train-real", "ablation"):
+        return _arcade(args)
     if args.command == "real-frames":
         from cathnet_train.real_frames import read_real_frames
 
@@ -141,16 +171,65 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "train":
         train(TrainConfig(budget=args.budget, seed=args.seed, look=args.look), args.out)
         return 0
-    from cathnet_convert.build import build_bundle
-    from cathnet_train.evaluate import evaluate, metric_key, write_metrics
+    return _all(args)
 
-    config = TrainConfig()
-    train(config, args.work)
+
+def _all(args: argparse.Namespace) -> int:
+    """The shipped recipe: train on ARCADE (curriculum), build every variant, measure, write the card."""
+    from cathnet_convert.build import build_bundle
+    from cathnet_train import arcade
+    from cathnet_train.arcade_eval import evaluate_bundle
+    from cathnet_train.evaluate import evaluate, metric_key, write_metrics
+    from cathnet_train.real_train import RealTrainConfig, train_real
+
+    if not arcade.available(args.arcade):
+        sys.stderr.write(f"cathnet-train: all needs ARCADE: expected stenosis/train.json and stenosis/val.json "
+                         f"under {args.arcade}\n")
+        return 2
+    config = RealTrainConfig(arcade_root=str(args.arcade))
+    train_real(config, args.work)
     build_bundle(args.work / "cathnet.keras", args.bundle, version=args.version)
+    result = evaluate_bundle("val", args.bundle, root=args.arcade)
+    write_metrics(args.bundle, f"arcade_val_{result['artifact']}", result)
     for level, n in ((3, 1000), (4, 500)):
-        write_metrics(args.bundle, metric_key("test", config.look, level),
-                      evaluate(args.bundle, n, "test", look=config.look, level=level))
+        write_metrics(args.bundle, metric_key("test", "real", level),
+                      evaluate(args.bundle, n, "test", look="real", level=level))
     print(json.dumps(json.loads((args.bundle / "model.json").read_text())["metrics"], indent=2))
+    return 0
+
+
+def _arcade(args: argparse.Namespace) -> int:
+    from cathnet_train import arcade
+
+    if not arcade.available(args.arcade):
+        sys.stderr.write(f"cathnet-train: {args.command} needs ARCADE: expected stenosis/train.json and "
+                         f"stenosis/val.json under {args.arcade}\n")
+        return 2
+    if args.command == "ablation":
+        from cathnet_train.real_ablation import ablation, write_section
+        from cathnet_train.real_train import RealTrainConfig
+
+        result = ablation(RealTrainConfig(budget=args.budget, arcade_root=str(args.arcade)), tuple(args.seeds),
+                          args.work)
+        seeds = " ".join(map(str, args.seeds))
+        write_section(result, f"cathnet-train ablation --budget {args.budget} --seeds {seeds}", args.out)
+        print(json.dumps(result["summary"], indent=2))
+        return 0
+    if args.command == "train-real":
+        from cathnet_train.real_train import RealTrainConfig, train_real
+
+        config = RealTrainConfig(budget=args.budget, arm=args.arm, seed=args.seed, arcade_root=str(args.arcade))
+        print(json.dumps(train_real(config, args.out)["val_float"], indent=2))
+        return 0
+    from cathnet_train.arcade_eval import evaluate_bundle
+
+    result = evaluate_bundle(args.split, args.model, args.backend, args.arcade, args.limit)
+    print(json.dumps(result, indent=2))
+    if args.write_card and args.limit is None:
+        from cathnet.bundle import default_bundle_path
+        from cathnet_train.evaluate import write_metrics
+
+        write_metrics(args.model or default_bundle_path(), f"arcade_{args.split}_{result['artifact']}", result)
     return 0
 
 

@@ -37,15 +37,20 @@ class Rectification:
     def lesion_to_photo(self, lesion: Lesion) -> Lesion:
         """A lesion in rectified pixels → the same lesion in photo pixels.
 
-        The box becomes the bounding box of its four mapped corners (and the centre).
+        The box becomes the bounding box of its four mapped corners (and the centre);
+        the outline's vertices are mapped one by one.
         """
         x0, y0, x1, y1 = lesion.box
         box = self.to_photo([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
         cx, cy = self.to_photo([[lesion.x, lesion.y]])[0]
+        outline = None
+        if lesion.outline is not None:
+            outline = tuple((float(x), float(y)) for x, y in self.to_photo(lesion.outline))
         return dataclasses.replace(
             lesion,
             x=float(cx),
             y=float(cy),
+            outline=outline,
             box=(
                 float(min(box[:, 0].min(), cx)),
                 float(min(box[:, 1].min(), cy)),

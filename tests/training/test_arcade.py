@@ -1,0 +1,61 @@
+"""The ARCADE readers on the shared data (skipped where it is absent, as on a user's machine)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cathnet.preprocess import InputSpec
+from cathnet_train import arcade, real_data
+from tests.paths import ARCADE
+
+needs_arcade = pytest.mark.skipif(not arcade.available(ARCADE), reason=f"ARCADE is not at {ARCADE} (shared data)")
+
+
+def test_rasterise_fills_pixel_centres_inside() -> None:
+    square = np.array([[2, 2], [5, 2], [5, 5], [2, 5]], np.float32)
+    mask = arcade.rasterise([square], (8, 8))
+    assert mask.sum() // 255 == 16 and mask[2:6, 2:6].all()
+    assert arcade.rasterise([square], (8, 8), scale=0.5).shape == (4, 4)
+
+
+def test_unknown_split_is_refused() -> None:
+    with pytest.raises(ValueError, match="held out"):
+        arcade.load("test", root=ARCADE)
+
+
+@needs_arcade
+def test_stenosis_splits_as_the_readme_says() -> None:
+    train, val = arcade.load("train", root=ARCADE), arcade.load("val", root=ARCADE)
+    assert (len(train), len(val)) == (1000, 200)
+    assert sum(len(f.regions) for f in train) == 1625 and sum(len(f.regions) for f in val) == 406
+    assert {f.path.parent.name for f in val} == {"val"} and {f.path.parent.name for f in train} == {"train"}
+    frame = val[0]
+    image = frame.read()
+    assert image.shape == (512, 512) and image.dtype == np.uint8
+    region = frame.regions[0]
+    x0, y0, x1, y1 = region.box
+    assert x0 <= region.polygon[:, 0].min() + 1 and region.polygon[:, 0].max() <= x1 + 1
+    assert region.label == "stenosis"
+
+
+@needs_arcade
+def test_syntax_regions_are_named_segments() -> None:
+    frames = arcade.load("val", "syntax", ARCADE)
+    assert len(frames) == 200
+    labels = {r.label for f in frames for r in f.regions}
+    assert {"1", "5", "6", "7"} <= labels
+    assert frames[0].mask().any()
+
+
+@needs_arcade
+def test_stenosis_targets_follow_the_polygons() -> None:
+    spec = InputSpec()
+    data = real_data.arcade_stenosis("val", spec, ARCADE, workers=1)
+    assert data.x.shape == (200, 256, 256, 1) and data.y.shape == (200, 128, 128, 6)
+    first = arcade.load("val", root=ARCADE)[0]
+    # The region target covers (at half the resolution of a 256 px input) the area of the polygons.
+    area = first.mask().astype(bool).sum() / 16
+    assert float(data.y[0, ..., 0].astype(np.float32).sum()) == pytest.approx(area, rel=0.05)
+    assert (data.y[:, 0, 0, 1] == 1).all() and (data.y[:, 0, 0, 5] == 0).all()  # regions labelled, vessels not
+    assert (data.p[:, 1] == 1).all()
