@@ -16,7 +16,7 @@ from cathnet.bench.runner import threads
 from cathnet.bench.stages import model_stages, pipeline_stages
 
 BACKENDS = ("litert", "tflite-runtime", "tensorflow")
-VARIANTS = ("tflite_int8", "tflite_fp16", "tflite_fp32")
+VARIANTS = ("tflite_int8", "tflite_fp32")
 AVAILABLE = available_backends()
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -43,13 +44,25 @@ VARIANTS: dict[str, tuple[str, str, dict[str, str]]] = {
                       "deployment_target": DEPLOYMENT_TARGET}),
     "reference": ("reference.keras", "keras", {"quantization": "none: the trained float model, for verify and rebuilds"}),
 }
-PHOTO_CALIBRATION_OFFSET = 50_000
-DATA_NOTE_REAL = (
-    "trained on real X-ray angiograms from ARCADE (Popov et al., 'Dataset for Automatic Region-based Coronary "
-    "Artery Disease Diagnostics Using X-Ray Angiography Images', Scientific Data 2024; CC0 1.0; train split only), "
-    "the 40 training frames of the real-angiograms set (fercer/Coronary, BSD-3-Clause; vessel masks) and "
-    "synthetic angiograms from cathnet_train.synth (%DS and stenosis-free frames); measured on ARCADE val"
-)  # level-4 representative photos draw from here in the calibration split
+# What the repository ships (<= 8 MiB): every variant but float16 TFLite, which on a CPU
+# computes in float32 like tflite_fp32 once its weights are expanded (Core ML carries the
+# float16 model); ``cathnet-convert build --variants`` makes it on request.
+SHIPPED = ("tflite_int8", "tflite_fp32", "coreml", "coreml_int8w", "reference")
+PHOTO_CALIBRATION_OFFSET = 50_000  # level-4 representative photos draw from here in the calibration split
+DATA_NOTE_REAL = ("trained on real angiograms (ARCADE train split), real vessel masks and synthetic frames; "
+                  "measured on ARCADE val")
+# The data a region model learns from, with the citations and licences its use asks for.
+DATA_SOURCES = [
+    {"name": "ARCADE (stenosis and SYNTAX tasks, train split; val for selection and reporting)",
+     "citation": "Popov M. et al., 'Dataset for Automatic Region-based Coronary Artery Disease Diagnostics Using "
+                 "X-Ray Angiography Images', Scientific Data 11, 20 (2024); MICCAI 2023 ARCADE challenge; "
+                 "Zenodo record 10390295",
+     "licence": "CC0 1.0"},
+    {"name": "real-angiograms (40 training frames, vessel masks only)",
+     "citation": "fercer/Coronary (Angios_40_training), CIMAT (the DCA1 group)", "licence": "BSD-3-Clause"},
+    {"name": "synthetic angiograms", "citation": "cathnet_train.synth (this repository): %DS and stenosis-free frames",
+     "licence": "this repository's"},
+]
 
 
 def output_shapes(model: keras.Model) -> dict[str, list[int]]:
@@ -65,6 +78,19 @@ def _training_summary(keras_path: Path) -> dict[str, Any]:
             data = json.loads(path.read_text())
             return dict(data.get(key, {}) if key else data)
     return {}
+
+
+def _save_deflated(model: keras.Model, path: Path) -> None:
+    """``model.save`` (loaded without its optimizer: weights only), re-zipped with deflate:
+    Keras stores its zip uncompressed, and float weights still shrink by ~15 %."""
+    raw = path.with_suffix(".stored.keras")
+    model.save(raw)
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
+        for info in src.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))  # no build time: reproducible
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(entry, src.read(info))
+    raw.unlink()
 
 
 def _limits(spec: InputSpec, regions: bool) -> dict[str, Any]:
@@ -95,6 +121,7 @@ def build_bundle(
     calibration_frames: int = 200,
     validation_frames: int = 600,
     calibration_photos: int = 100,
+    variants: tuple[str, ...] = tuple(VARIANTS),
 ) -> dict[str, Any]:
     """Converts ``keras_path`` into every variant and writes ``out_dir`` (card + artifacts).
 
@@ -103,9 +130,20 @@ def build_bundle(
     threshold is calibrated (Youden's J) on the *int8* model's outputs for validation
     frames, so it matches what the SDK runs by default; the Core ML packages carry it.
 
+    Args:
+        variants: the artifacts to write (``VARIANTS`` names; ``tflite_int8`` always).
+
     Returns:
         The card written to ``out_dir/model.json``.
+
+    Raises:
+        ValueError: an unknown variant name.
+        FileNotFoundError: a region model, and no ARCADE to calibrate it on.
     """
+    unknown = set(variants) - set(VARIANTS)
+    if unknown:
+        raise ValueError(f"expected variants among {sorted(VARIANTS)}, got {sorted(unknown)}")
+    variants = tuple(v for v in VARIANTS if v in variants or v == "tflite_int8")
     model = keras.models.load_model(keras_path, compile=False)
     spec = InputSpec(height=int(model.inputs[0].shape[1]), width=int(model.inputs[0].shape[2]))
     training = _training_summary(keras_path)
@@ -155,6 +193,7 @@ def build_bundle(
         "task": "coronary stenosis (>= 50 % diameter stenosis) detection, localisation, grading",
         "disclaimer": "Research use only — not for clinical diagnosis.",
         "data_note": (DATA_NOTE_REAL if regions else "trained and measured on synthetic angiograms only"),
+        **({"data_sources": DATA_SOURCES} if regions else {}),
         "input": spec.to_card() | {"dtype": "float32 (every variant; the int8 TFLite model quantises "
                                              "inside, with the scale and zero point it carries)"},
         "outputs": {
@@ -189,18 +228,26 @@ def build_bundle(
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     for old in [out_dir / file for file, _, _ in VARIANTS.values()] + [out_dir / CARD_NAME]:
-        if old.is_dir():  # a previous build's package: replaced, not merged into
+        # a previous build's artifacts are replaced, not merged into, and none is left behind
+        if old.is_dir():
             shutil.rmtree(old)
+        elif old.exists():
+            old.unlink()
     shutil.copyfile(staging / INT8_FILE, out_dir / INT8_FILE)
     shutil.rmtree(staging, ignore_errors=True)
-    (out_dir / VARIANTS["tflite_fp16"][0]).write_bytes(to_float(model, fp16=True))
-    (out_dir / VARIANTS["tflite_fp32"][0]).write_bytes(to_float(model))
+    if "tflite_fp16" in variants:
+        (out_dir / VARIANTS["tflite_fp16"][0]).write_bytes(to_float(model, fp16=True))
+    if "tflite_fp32" in variants:
+        (out_dir / VARIANTS["tflite_fp32"][0]).write_bytes(to_float(model))
     metadata = {"id": model_id, "version": version, "input": card["input"], "threshold": card["postprocess"]["threshold"],
                 "outputs": {k: v["shape"] for k, v in card["outputs"].items()}}
-    to_mlpackage(model, out_dir / VARIANTS["coreml"][0], metadata, created)
-    to_mlpackage(model, out_dir / VARIANTS["coreml_int8w"][0], metadata, created, int8_weights=True)
-    model.save(out_dir / VARIANTS["reference"][0])  # loaded without its optimizer: weights only
-    for name, (file, kind, about) in VARIANTS.items():
+    if "coreml" in variants:
+        to_mlpackage(model, out_dir / VARIANTS["coreml"][0], metadata, created)
+    if "coreml_int8w" in variants:
+        to_mlpackage(model, out_dir / VARIANTS["coreml_int8w"][0], metadata, created, int8_weights=True)
+    if "reference" in variants:
+        _save_deflated(model, out_dir / VARIANTS["reference"][0])
+    for name, (file, kind, about) in ((n, VARIANTS[n]) for n in variants):
         card["artifacts"][name] = {"file": file, "kind": kind, **about,
                                    "bytes": size_of(out_dir / file), "sha256": sha256_of(out_dir / file)}
     (out_dir / CARD_NAME).write_text(json.dumps(card, indent=2) + "\n")

@@ -19,6 +19,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, required=True, help="bundle folder to write (its artifacts are replaced)")
     build.add_argument("--id", default="cathnet-stenosis")
     build.add_argument("--version", default="0.1.0")
+    build.add_argument("--variants", default=None,
+                       help="comma-separated artifacts to write (default: all; 'shipped': what the repository ships)")
     verify = sub.add_parser("verify", help="every variant against the float Keras model on a fixed golden set")
     verify.add_argument("bundle", type=Path, nargs="?", default=None, help="bundle folder (default: the shipped one)")
     verify.add_argument("--json", action="store_true", help="print the result as one JSON object")
@@ -56,7 +58,14 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         from cathnet_convert.build import build_bundle  # TensorFlow import is slow: only when needed
 
-        card = build_bundle(args.keras_model, args.out, args.id, args.version)
+        from cathnet_convert.build import SHIPPED, VARIANTS
+
+        names = {None: tuple(VARIANTS), "shipped": SHIPPED}.get(args.variants) or tuple(args.variants.split(","))
+        try:
+            card = build_bundle(args.keras_model, args.out, args.id, args.version, variants=names)
+        except ValueError as exc:
+            sys.stderr.write(f"cathnet-convert: {exc}\n")
+            return 2
         print(json.dumps({"bundle": str(args.out), "artifacts": card["artifacts"],
                           "metrics": card["metrics"]}, indent=2))
         return 0

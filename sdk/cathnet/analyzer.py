@@ -50,7 +50,7 @@ class Analyzer:
                 TensorFlow Lite) or one of those names.
             num_threads: interpreter threads; None lets the runtime choose.
             variant: the bundle artifact to run (``cathnet info`` lists them, e.g.
-                ``tflite_fp16``); None runs int8 TFLite, or Core ML on macOS.
+                ``tflite_fp32``); None runs int8 TFLite, or Core ML on macOS.
 
         Raises:
             ModelNotFoundError: no bundle at ``model``.

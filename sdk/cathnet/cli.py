@@ -38,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--backend", default="auto", choices=("auto",) + BACKENDS)
     common.add_argument("--threads", type=int, default=None, help="interpreter threads")
     common.add_argument("--variant", default=None,
-                        help="bundle artifact to run, e.g. tflite_fp16 (default: int8 TFLite, or Core ML on macOS)")
+                        help="bundle artifact to run, e.g. tflite_fp32 (default: int8 TFLite, or Core ML on macOS)")
     common.add_argument("--json", action="store_true", help="machine-readable output")
 
     analyze = sub.add_parser("analyze", parents=[common], help="analyse image files or folders")

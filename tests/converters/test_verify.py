@@ -22,12 +22,12 @@ from cathnet.bundle import CARD_NAME, default_bundle_path, sha256_of, size_of  #
 from cathnet_convert.cli import main  # noqa: E402
 from cathnet_convert.coreml import to_mlpackage  # noqa: E402
 from cathnet_convert.tflite import to_float  # noqa: E402
-from cathnet_convert.verify import CALL_MARGIN, compare, verify  # noqa: E402
+from cathnet_convert.verify import CALL_MARGIN, FLOAT_LIMITS, WEIGHT_INT8_LIMITS, compare, verify  # noqa: E402
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
 RUNTIME_PYTHON = REPO / ".venv-tflite" / "bin" / "python"
-N = 24  # synthetic golden frames: enough for both classes, quick in the numpy executor
+N = 48  # synthetic golden frames: both classes, and an AUC that one swapped pair moves by < 0.01 (at 24 it moved 1.4 points)
 
 
 @pytest.fixture(scope="module")
@@ -38,11 +38,11 @@ def shipped_result() -> dict:
 def test_the_shipped_bundle_passes(shipped_result: dict) -> None:
     r = shipped_result
     assert r["passed"], json.dumps(r["variants"], indent=1)
-    assert set(r["variants"]) == {"tflite_int8", "tflite_fp16", "tflite_fp32", "coreml", "coreml_int8w"}
-    for name in ("coreml", "coreml_int8w"):
+    assert set(r["variants"]) == {"tflite_int8", "tflite_fp32", "coreml", "coreml_int8w"}  # build.SHIPPED
+    for name, limit in (("coreml", FLOAT_LIMITS), ("coreml_int8w", WEIGHT_INT8_LIMITS)):
         row = r["variants"][name]
         assert row["executor"].startswith("milexec")
-        assert row["agreement"] >= 0.99 and row["max_abs_diff"] <= 0.02
+        assert row["agreement"] >= 0.99 and row["max_abs_diff"] <= limit["max_abs_diff"]
         assert row["bytes"] > 0
     assert r["variants"]["tflite_fp32"]["max_abs_diff"] < 1e-3
     assert abs(r["variants"]["tflite_int8"]["auc"] - r["reference_auc"]) <= 0.01
@@ -96,7 +96,7 @@ def test_a_wrong_input_scale_is_caught(tmp_path: Path) -> None:
     result = verify(bundle, n=N, real_dir=None, tflite_runtime_python=None)
     assert not result["passed"]
     assert not result["variants"]["tflite_fp32"]["passed"]
-    assert result["variants"]["tflite_fp16"]["passed"]  # only the broken one is blamed
+    assert result["variants"]["tflite_int8"]["passed"]  # only the broken one is blamed
     assert main(["verify", str(bundle), "--n", str(N), "--real-dir", str(tmp_path / "none"),
                  "--tflite-runtime-python", str(tmp_path / "none")]) == 1
 
@@ -137,7 +137,9 @@ def test_a_bundle_without_reference_is_a_usage_error(tmp_path: Path, capsys: pyt
 
 @pytest.mark.skipif(not RUNTIME_PYTHON.exists(), reason="no .venv-tflite here (scripts/test.sh makes it before the tests)")
 def test_the_int8_model_under_tflite_runtime() -> None:
-    result = verify(None, n=N, real_dir=None, tflite_runtime_python=RUNTIME_PYTHON)
+    # tflite-runtime's reference int8 kernels round otherwise than LiteRT's: on 48 frames its
+    # AUC sat 0.018 under the float model's (a pair or two), on 120 0.007, on verify's 280 0.006.
+    result = verify(None, n=120, real_dir=None, tflite_runtime_python=RUNTIME_PYTHON)
     row = result["variants"]["tflite_int8@tflite-runtime"]
     assert row["passed"], row["failures"]
     assert row["executor"] == "tflite-runtime 2.14"

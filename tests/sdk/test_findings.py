@@ -47,4 +47,5 @@ def test_to_dict_keys_follow_the_contract() -> None:
     lesion = Lesion(10.0, 12.0, (0.0, 0.0, 20.0, 24.0), 0.8, 72.0)
     d = Findings(0.9, True, 0.5, (lesion,), (64, 64), backend="litert").to_dict()
     assert {"stenosis_probability", "stenosis", "threshold", "lesions", "screen", "timing_ms", "model", "backend"} <= d.keys()
-    assert set(d["lesions"][0]) == {"x", "y", "box", "score", "diameter_stenosis_percent", "severity"}
+    assert set(d["lesions"][0]) == {"x", "y", "box", "score", "diameter_stenosis_percent", "severity", "outline"}
+    assert d["lesions"][0]["outline"] is None  # a lesion from a model that does not outline

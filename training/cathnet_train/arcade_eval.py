@@ -41,7 +41,8 @@ def score_frame(frame: arcade.Frame, lesions: Sequence[Lesion]) -> tuple[float, 
 
 
 def evaluate_bundle(split: str = "val", model: Path | None = None, backend: str = "auto",
-                    root: Path = arcade.DEFAULT_ROOT, limit: int | None = None) -> dict[str, Any]:
+                    root: Path = arcade.DEFAULT_ROOT, limit: int | None = None,
+                    variant: str | None = None) -> dict[str, Any]:
     """Scores a bundle through the SDK on one ARCADE stenosis split.
 
     Args:
@@ -50,6 +51,7 @@ def evaluate_bundle(split: str = "val", model: Path | None = None, backend: str 
         backend: as ``cathnet.Analyzer`` takes it.
         root: the ARCADE folder.
         limit: score only the first ``limit`` frames (a quick look; figures are on all).
+        variant: the bundle artifact to run (e.g. ``tflite_fp32``); None for the default (int8).
 
     Returns:
         The figures of ``arcade_score.summarise``, with the model, backend, artifact,
@@ -58,7 +60,7 @@ def evaluate_bundle(split: str = "val", model: Path | None = None, backend: str 
     frames = arcade.load(split, "stenosis", root)[:limit]
     scores, matches, called = [], [], []
     t0 = time.perf_counter()
-    with Analyzer(model, backend=backend) as analyzer:
+    with Analyzer(model, backend=backend, variant=variant) as analyzer:
         for frame in frames:
             findings = analyzer.predict(frame.path)
             score, match = score_frame(frame, findings.lesions)
@@ -71,6 +73,7 @@ def evaluate_bundle(split: str = "val", model: Path | None = None, backend: str 
     command += "" if model is None else f" --model {model}"
     command += "" if backend == "auto" else f" --backend {backend}"
     command += "" if limit is None else f" --limit {limit}"
+    command += "" if variant is None else f" --variant {variant}"
     return {
         "test_set": f"ARCADE stenosis {split} ({len(frames)} real frames, {root})",
         **summarise(scores, matches, called),

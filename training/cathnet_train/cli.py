@@ -33,7 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("samples", help="write the SDK's sample images")
     s.add_argument("--out", type=Path, default=Path("sdk/cathnet/samples"))
     s.add_argument("--photos", action="store_true",
-                   help="write the sample monitor photos (of sample 01; the app's and the benchmarks') "
+                   help="write the sample monitor photos (of the real sample arcade_val_1; the app's and the "
+                        "benchmarks') "
                         "to sdk/cathnet/samples/photos instead")
     s.add_argument("--look", default=None, choices=("v1", "real"),
                    help="the generator's look (default: the one the shipped model was trained on)")
@@ -68,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--backend", default="auto")
     v.add_argument("--arcade", type=Path, default=Path("../shared/data/arcade"))
     v.add_argument("--limit", type=int, default=None, help="first N frames only (a quick look)")
+    v.add_argument("--variant", default=None, help="bundle artifact, e.g. tflite_fp32 (default: int8)")
     v.add_argument("--write-card", action="store_true", help="store the result in the card")
     tr = sub.add_parser("train-real", help="train CathNet 1.0 on ARCADE and generated frames (curriculum)")
     tr.add_argument("--out", type=Path, default=Path("runs/real"))
@@ -106,7 +108,7 @@ def _run(args: argparse.Namespace) -> int:
         from cathnet_train.samples import write_photo_samples
 
         out = args.out / "photos" if args.out == Path("sdk/cathnet/samples") else args.out
-        for path in write_photo_samples(out, Path("sdk/cathnet/samples/synthetic_01_stenosis.png")):
+        for path in write_photo_samples(out, Path("sdk/cathnet/samples/arcade_val_1.png")):
             print(path)
         return 0
     if args.command == "samples":
@@ -176,7 +178,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _all(args: argparse.Namespace) -> int:
     """The shipped recipe: train on ARCADE (curriculum), build every variant, measure, write the card."""
-    from cathnet_convert.build import build_bundle
+    from cathnet_convert.build import SHIPPED, build_bundle
     from cathnet_train import arcade
     from cathnet_train.arcade_eval import evaluate_bundle
     from cathnet_train.evaluate import evaluate, metric_key, write_metrics
@@ -188,7 +190,7 @@ def _all(args: argparse.Namespace) -> int:
         return 2
     config = RealTrainConfig(arcade_root=str(args.arcade))
     train_real(config, args.work)
-    build_bundle(args.work / "cathnet.keras", args.bundle, version=args.version)
+    build_bundle(args.work / "cathnet.keras", args.bundle, version=args.version, variants=SHIPPED)
     result = evaluate_bundle("val", args.bundle, root=args.arcade)
     write_metrics(args.bundle, f"arcade_val_{result['artifact']}", result)
     for level, n in ((3, 1000), (4, 500)):
@@ -223,7 +225,7 @@ def _arcade(args: argparse.Namespace) -> int:
         return 0
     from cathnet_train.arcade_eval import evaluate_bundle
 
-    result = evaluate_bundle(args.split, args.model, args.backend, args.arcade, args.limit)
+    result = evaluate_bundle(args.split, args.model, args.backend, args.arcade, args.limit, args.variant)
     print(json.dumps(result, indent=2))
     if args.write_card and args.limit is None:
         from cathnet.bundle import default_bundle_path

@@ -94,8 +94,8 @@ def write_arcade_samples(out: Path, root: Path) -> list[Path]:
     return paths
 
 
-# The sample photos (the app's and the benchmarks'): sample 01 on a simulated monitor, and a
-# room with none.
+# The sample photos (the app's and the benchmarks'): the first real sample (an ARCADE val
+# frame) on a simulated monitor, as the bedside sees one, and a room with none.
 PHOTO_SEED = 9_900_050
 
 

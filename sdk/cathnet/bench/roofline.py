@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -36,11 +37,23 @@ print(json.dumps({"best_gflops": flop / min(times) / 1e9, "median_gflops": flop 
 _ONE_THREAD = {k: "1" for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")}
 
 
+def undelegated(interpreter_class: type, model_path: str | Path) -> Any:
+    """An allocated interpreter of ``interpreter_class``'s runtime on ``model_path`` with no
+    delegate: a delegate (XNNPACK) folds the ops it takes into ``DELEGATE`` nodes, and a
+    graph it splits into several partitions hides convolutions from ``count_macs``."""
+    runtime = sys.modules[interpreter_class.__module__]
+    resolver = runtime.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
+    interpreter = interpreter_class(model_path=str(model_path), experimental_op_resolver_type=resolver)
+    interpreter.allocate_tensors()
+    return interpreter
+
+
 def count_macs(interpreter: Any) -> int:
     """Multiply-accumulates of one inference of a TFLite graph (batch 1).
 
     Args:
-        interpreter: an allocated ``Interpreter`` (LiteRT, tflite-runtime or TensorFlow).
+        interpreter: an allocated ``Interpreter`` (LiteRT, tflite-runtime or TensorFlow)
+            without delegates (``undelegated``).
 
     Returns:
         The sum over CONV_2D (out pixels x out channels x kernel area x in channels),

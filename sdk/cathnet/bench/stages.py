@@ -116,9 +116,9 @@ def model_stages(bundle: ModelBundle, backend: str, variant: str, threads: int, 
     interpreter = getattr(runner, "interpreter", None)
     macs = None
     if interpreter is not None:
-        from cathnet.bench.roofline import count_macs
+        from cathnet.bench.roofline import count_macs, undelegated
 
-        macs = count_macs(interpreter)
+        macs = count_macs(undelegated(type(interpreter), bundle.artifacts[variant].path))
     try:
         if "invoke" in wanted and interpreter is not None:
             runner.set_input(xs[0])  # type: ignore[attr-defined]
