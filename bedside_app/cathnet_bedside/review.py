@@ -62,8 +62,9 @@ def finding_lines(findings: dict[str, Any]) -> list[str]:
     for code in findings.get("warnings", []):
         lines.append(f"Warning: {code}")
     model = findings.get("model", {})
-    lines.append(f"Model {model.get('id', '?')} {model.get('version', '?')} on {findings.get('backend', '?')}; "
-                 "trained on synthetic angiograms")
+    # What the model learned from is in its card (`cathnet info`); a stored record may come
+    # from an older model, so the line names the model and claims nothing about its data.
+    lines.append(f"Model {model.get('id', '?')} {model.get('version', '?')} on {findings.get('backend', '?')}")
     return lines
 
 

@@ -25,7 +25,8 @@ def test_findings_in_words_name_every_lesion_and_the_model(analyzer: cathnet.Ana
     lines = review.finding_lines(record)
     assert lines[0].startswith("P(stenosis)")
     assert sum(line.startswith("Lesion ") for line in lines) == len(record["lesions"])
-    assert any("synthetic" in line for line in lines)
+    assert lines[-1] == f"Model {record['model']['id']} {record['model']['version']} on {record['backend']}"
+    assert not any("synthetic" in line for line in lines)  # a record claims nothing about what trained its model
     assert review.verdict(record).startswith("Significant" if record["stenosis"] else "No significant")
 
 
