@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -59,3 +61,26 @@ def test_stenosis_targets_follow_the_polygons() -> None:
     assert float(data.y[0, ..., 0].astype(np.float32).sum()) == pytest.approx(area, rel=0.05)
     assert (data.y[:, 0, 0, 1] == 1).all() and (data.y[:, 0, 0, 5] == 0).all()  # regions labelled, vessels not
     assert (data.p[:, 1] == 1).all()
+
+
+@needs_arcade
+def test_arcade_eval_scores_the_shipped_bundle_through_the_sdk(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from cathnet_train.cli import main
+
+    assert main(["arcade-eval", "--limit", "6", "--arcade", str(ARCADE)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["images"] == 6 and out["artifact"] == "tflite_int8" and out["backend"] == "litert"
+    for key in ("arcade_score", "f1", "precision", "recall", "top1_hit", "frame_sensitivity"):
+        assert 0.0 <= out[key] <= 1.0
+    assert sum(b["stenoses"] for b in out["recall_by_stenosis_width"].values()) == out["true_stenoses"]
+    assert out["command"] == "cathnet-train arcade-eval --split val --limit 6"
+
+
+def test_arcade_eval_without_the_data_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from cathnet_train.cli import main
+
+    assert main(["arcade-eval", "--arcade", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cathnet-train: arcade-eval needs ARCADE") and err.count("\n") == 1
