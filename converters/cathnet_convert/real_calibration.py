@@ -20,12 +20,10 @@ import numpy as np
 import numpy.typing as npt
 
 from cathnet.backends.tflite import TFLiteBackend
-from cathnet.geometry import Letterbox
-from cathnet.postprocess import PostprocessConfig, find_regions
+from cathnet.postprocess import PostprocessConfig
 from cathnet.preprocess import InputSpec
 from cathnet_train import arcade, dataset, real_data
-from cathnet_train.arcade_eval import score_frame
-from cathnet_train.arcade_score import summarise
+from cathnet_train.arcade_eval import score_outputs
 from cathnet_train.metrics import youden_threshold
 
 TUNING_FRAMES = 300  # ARCADE train frames the decoder's thresholds are chosen on
@@ -51,27 +49,19 @@ def tune_decoder(backend: TFLiteBackend, spec: InputSpec, root: Path, stride: in
     Returns:
         ``region_threshold``, ``lesion_threshold``, the figures they gave and on what.
     """
-    frames = arcade.load("train", "stenosis", root)
-    frames = [f for f in frames if f.regions][:TUNING_FRAMES]
-    data = real_data.arcade_stenosis("train", spec, root)
-    names = [f.path.name for f in arcade.load("train", "stenosis", root)]
-    index = [names.index(f.path.name) for f in frames]
-    outs = _outputs(backend, data.x[index])
+    all_frames = arcade.load("train", "stenosis", root)
+    index = [i for i, f in enumerate(all_frames) if f.regions][:TUNING_FRAMES]
+    frames = [all_frames[i] for i in index]
+    outs = _outputs(backend, real_data.arcade_stenosis("train", spec, root).x[index])
+    probabilities = [o["probability"].reshape(-1)[0] for o in outs]
+    maps = [o["lesion_map"][0] for o in outs]
     best: tuple[float, dict[str, Any]] = (-1.0, {})
     for region_t, lesion_t in itertools.product(REGION_THRESHOLDS, LESION_THRESHOLDS):
         if lesion_t < region_t:
             continue
         config = PostprocessConfig(threshold=threshold, lesion_threshold=lesion_t, stride=stride,
                                    decoder="regions", region_threshold=region_t)
-        scores, matches, called = [], [], []
-        for frame, out in zip(frames, outs):
-            box = Letterbox.fit(frame.size[0], frame.size[1], spec.width, spec.height)
-            positive = bool(out["probability"].reshape(-1)[0] >= threshold)
-            score, match = score_frame(frame, find_regions(out["lesion_map"][0], box, config, force_top=positive))
-            scores.append(score)
-            matches.append(match)
-            called.append(positive)
-        figures = summarise(scores, matches, called)
+        figures = score_outputs(frames, probabilities, maps, spec, config)
         objective = figures["arcade_score"] + figures["f1"]
         if objective > best[0]:
             best = (objective, {"region_threshold": region_t, "lesion_threshold": lesion_t, "figures": figures})

@@ -18,6 +18,9 @@ import numpy as np
 
 from cathnet import Analyzer
 from cathnet.findings import Lesion
+from cathnet.geometry import Letterbox
+from cathnet.postprocess import PostprocessConfig, find_regions
+from cathnet.preprocess import InputSpec
 from cathnet_train import arcade
 from cathnet_train.arcade_score import BoxMatch, image_score, match_points, recall_by_width, stretch_width, summarise
 
@@ -38,6 +41,23 @@ def score_frame(frame: arcade.Frame, lesions: Sequence[Lesion]) -> tuple[float, 
     predicted = [lesion_mask(lesion, frame.size) for lesion in lesions]
     return (image_score(predicted, true),
             match_points([(l.x, l.y, l.score) for l in lesions], [r.box for r in frame.regions]))
+
+
+def score_outputs(frames: Sequence[arcade.Frame], probabilities: Sequence[float],
+                  lesion_maps: Sequence[np.ndarray], spec: InputSpec, config: PostprocessConfig) -> dict[str, Any]:
+    """The figures of raw model outputs (one per frame), decoded by the SDK's ``find_regions``.
+
+    Used where a model is scored before it is a bundle (training, the decoder's tuning).
+    """
+    scores, matches, called = [], [], []
+    for frame, probability, lesion_map in zip(frames, probabilities, lesion_maps):
+        box = Letterbox.fit(frame.size[0], frame.size[1], spec.width, spec.height)
+        positive = bool(probability >= config.threshold)
+        score, match = score_frame(frame, find_regions(lesion_map, box, config, force_top=positive))
+        scores.append(score)
+        matches.append(match)
+        called.append(positive)
+    return summarise(scores, matches, called)
 
 
 def evaluate_bundle(split: str = "val", model: Path | None = None, backend: str = "auto",

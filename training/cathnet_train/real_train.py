@@ -19,12 +19,10 @@ from typing import Any
 import keras
 import numpy as np
 
-from cathnet.geometry import Letterbox
-from cathnet.postprocess import PostprocessConfig, find_regions
+from cathnet.postprocess import PostprocessConfig
 from cathnet.preprocess import InputSpec
 from cathnet_train import arcade, dataset, real_data
-from cathnet_train.arcade_eval import score_frame
-from cathnet_train.arcade_score import summarise
+from cathnet_train.arcade_eval import score_outputs
 from cathnet_train.real_curriculum import LEVEL_COST, Material, sample
 from cathnet_train.real_losses import compile_region_model
 from cathnet_train.region_model import OUTPUT_STRIDE, build_region_model, fixed_size
@@ -148,18 +146,9 @@ def train_real(config: RealTrainConfig, out_dir: Path, frames: real_data.FrameSe
 
 def val_figures(model: keras.Model, spec: InputSpec, root: Path, threshold: float = 0.5,
                 split: str = "val") -> dict[str, float]:
-    """The float model's figures on an ARCADE split, decoded by the SDK's own ``find_regions``."""
+    """The float model's figures on an ARCADE split (``arcade_eval.score_outputs``)."""
     frames = arcade.load(split, "stenosis", root)
     data = real_data.arcade_stenosis(split, spec, root)
     out = model.predict(data.x.astype(np.float32), batch_size=16, verbose=0)
     config = PostprocessConfig(threshold=threshold, stride=OUTPUT_STRIDE, decoder="regions")
-    scores, matches, called = [], [], []
-    for i, frame in enumerate(frames):
-        box = Letterbox.fit(frame.size[0], frame.size[1], spec.width, spec.height)
-        positive = bool(out["probability"][i, 0] >= threshold)
-        lesions = find_regions(out["lesion_map"][i], box, config, force_top=positive)
-        score, match = score_frame(frame, lesions)
-        scores.append(score)
-        matches.append(match)
-        called.append(positive)
-    return summarise(scores, matches, called)
+    return score_outputs(frames, out["probability"][:, 0], out["lesion_map"], spec, config)
