@@ -49,8 +49,11 @@ def load_results(path: Path) -> list[dict[str, Any]]:
         for bench in doc["benchmarks"]:
             info = bench.get("extra_info", {})
             if "stage" in info and "p50_ms" in info:
-                out.append({key: info.get(key) for key in KEYS[1:]} | {"name": info["stage"]}
-                           | {k: info[k] for k in LIMITS if k in info})
+                out.append(
+                    {key: info.get(key) for key in KEYS[1:]}
+                    | {"name": info["stage"]}
+                    | {k: info[k] for k in LIMITS if k in info}
+                )
         return out
     raise CheckError(f"expected a cathnet bench document or a pytest-benchmark JSON file at {path}")
 
@@ -92,8 +95,9 @@ def check_budgets(results: Sequence[dict[str, Any]], target: dict[str, Any]) -> 
     return lines
 
 
-def check_baseline(results: Sequence[dict[str, Any]], baseline: Sequence[dict[str, Any]],
-                   tolerance: float) -> list[tuple[str, str]]:
+def check_baseline(
+    results: Sequence[dict[str, Any]], baseline: Sequence[dict[str, Any]], tolerance: float
+) -> list[tuple[str, str]]:
     """(status, line) per result present in both runs: ``ok`` or ``regression`` on p50."""
     lines = []
     for result in results:
@@ -102,7 +106,9 @@ def check_baseline(results: Sequence[dict[str, Any]], baseline: Sequence[dict[st
             continue
         ratio = float(result["p50_ms"]) / max(float(old["p50_ms"]), 1e-9)
         status = "ok" if ratio <= 1.0 + tolerance else "regression"
-        lines.append((status, f"{_label(result)}: p50 {result['p50_ms']:.2f} ms vs {old['p50_ms']:.2f} ms ({ratio:.2f}x)"))
+        lines.append(
+            (status, f"{_label(result)}: p50 {result['p50_ms']:.2f} ms vs {old['p50_ms']:.2f} ms ({ratio:.2f}x)")
+        )
     return lines
 
 

@@ -60,10 +60,18 @@ def record(benchmark, bundle: ModelBundle):
     """``record(stage, n_threads, variant=None, backend=None)``: stores the percentiles and
     the context (the stage's key, as ``cathnet bench`` names it, for ``benchmarks.check``)."""
 
-    def _record(stage: str, n_threads: int, variant: str | None = None, backend: str | None = None,
-                **extra: object) -> None:
-        benchmark.extra_info.update(stage=stage, threads=n_threads, variant=variant, backend=backend,
-                                    runtimes=runtimes(), model=f"{bundle.id} {bundle.version}", **extra)
+    def _record(
+        stage: str, n_threads: int, variant: str | None = None, backend: str | None = None, **extra: object
+    ) -> None:
+        benchmark.extra_info.update(
+            stage=stage,
+            threads=n_threads,
+            variant=variant,
+            backend=backend,
+            runtimes=runtimes(),
+            model=f"{bundle.id} {bundle.version}",
+            **extra,
+        )
         if variant in bundle.artifacts:
             benchmark.extra_info["sha256"] = bundle.artifacts[variant].sha256
         stats = getattr(benchmark, "stats", None)

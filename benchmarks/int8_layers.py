@@ -54,7 +54,9 @@ def main() -> int:
     bundle = ModelBundle.load()
     model = keras.models.load_model(bundle.artifacts["reference"].path, compile=False)
     frames = np.stack([preprocess(f, bundle.input_spec)[0] for f in Inputs.load().frames] * 8)
-    print("stage | float32 ms (cumulative) | int8 ms (cumulative) | float32 ms (stage) | int8 ms (stage) | int8 / float32")
+    print(
+        "stage | float32 ms (cumulative) | int8 ms (cumulative) | float32 ms (stage) | int8 ms (stage) | int8 / float32"
+    )
     before = (0.0, 0.0)
     with tempfile.TemporaryDirectory() as tmp:
         for cut, label in CUTS:

@@ -1,4 +1,4 @@
-"""One run, every runtime side by side, and the README's latency table regenerated.
+"""One run, every runtime side by side, and the latency table of docs/benchmarks.md regenerated.
 
     python -m benchmarks.report            # full plan (~10 min on the 2-core x86 machine)
     python -m benchmarks.report --quick    # under a minute, for a look
@@ -8,7 +8,7 @@ Runs ``cathnet bench`` in this process (LiteRT, TensorFlow Lite when TensorFlow 
 installed), tflite-runtime in its own venv (``--tflite-python``, default
 ``.venv-tflite/bin/python``) and the Keras model, all in one run on one machine. Writes
 the document to ``benchmarks/results/<target>.json`` (the saved baseline
-``benchmarks.check --baseline`` compares against) and the table between the README's
+``benchmarks.check --baseline`` compares against) and the table between docs/benchmarks.md's
 ``bench:begin`` / ``bench:end`` markers.
 """
 
@@ -40,12 +40,16 @@ def ratios(results: list[dict[str, Any]]) -> dict[str, float | None]:
     inference speed, predict p50 over the raw int8 invoke p50, the end-to-end photo p90.
 
     Stages run minutes apart; ``paired_ratios`` measures the first two interleaved."""
+
     def p(name: str, field: str, variant: str | None = None, backend: str | None = "litert") -> float | None:
         r = bench.select(results, name, variant, backend, 1)
         return None if r is None else float(r[field])
 
-    fp32, int8, invoke = p("inference", "p50_ms", "tflite_fp32"), p("inference", "p50_ms", "tflite_int8"), \
-        p("invoke", "p50_ms", "tflite_int8")
+    fp32, int8, invoke = (
+        p("inference", "p50_ms", "tflite_fp32"),
+        p("inference", "p50_ms", "tflite_int8"),
+        p("invoke", "p50_ms", "tflite_int8"),
+    )
     predict = p("predict", "p50_ms", "tflite_int8")
     return {
         "int8_speedup_over_fp32_1t": round(fp32 / int8, 3) if fp32 and int8 else None,
@@ -59,24 +63,33 @@ def paired_ratios(plan: bench.Plan) -> dict[str, Any]:
     LiteRT: drift between separate stages on a shared 2-core VM is ±25 %."""
     bundle, inputs = ModelBundle.load(), bench.Inputs.load()
     with contextlib.ExitStack() as stack:
+
         def stage(name: str, variant: str) -> bench.Stage:
             stages = stack.enter_context(contextlib.closing(model_stages(bundle, "litert", variant, 1, inputs, [name])))
             return next(stages)
 
-        int8, fp32, invoke = stage("inference", "tflite_int8"), stage("inference", "tflite_fp32"), \
-            stage("invoke", "tflite_int8")
-        pipeline = stack.enter_context(contextlib.closing(pipeline_stages(None, "litert", "tflite_int8", 1, inputs,
-                                                                          ["predict"])))
+        int8, fp32, invoke = (
+            stage("inference", "tflite_int8"),
+            stage("inference", "tflite_fp32"),
+            stage("invoke", "tflite_int8"),
+        )
+        pipeline = stack.enter_context(
+            contextlib.closing(pipeline_stages(None, "litert", "tflite_int8", 1, inputs, ["predict"]))
+        )
         predict = next(pipeline)
         with threads(1):
             t_int8, t_fp32 = bench.measure_paired([int8.query, fp32.query], plan)
             t_predict, t_invoke = bench.measure_paired([predict.query, invoke.query], plan)
-    med = {k: float(np.median(v)) for k, v in
-           (("int8", t_int8), ("fp32", t_fp32), ("predict", t_predict), ("invoke", t_invoke))}
+    med = {
+        k: float(np.median(v))
+        for k, v in (("int8", t_int8), ("fp32", t_fp32), ("predict", t_predict), ("invoke", t_invoke))
+    }
     return {
-        "int8_inference_p50_ms": round(med["int8"], 3), "fp32_inference_p50_ms": round(med["fp32"], 3),
+        "int8_inference_p50_ms": round(med["int8"], 3),
+        "fp32_inference_p50_ms": round(med["fp32"], 3),
         "int8_speedup_over_fp32_1t": round(med["fp32"] / med["int8"], 3),
-        "predict_p50_ms": round(med["predict"], 3), "int8_invoke_p50_ms": round(med["invoke"], 3),
+        "predict_p50_ms": round(med["predict"], 3),
+        "int8_invoke_p50_ms": round(med["invoke"], 3),
         "predict_p50_over_int8_invoke_p50_1t": round(med["predict"] / med["invoke"], 3),
         "n": len(t_int8),
     }
@@ -94,11 +107,18 @@ def _keras(doc: dict[str, Any], plan: bench.Plan) -> dict[str, Any] | None:
 
 def _row(r: dict[str, Any], cells: tuple[str, ...]) -> str:
     values = {
-        "stage": f"`{r['name']}`", "variant": r["variant"] or "—", "backend": r["backend"] or "—",
-        "threads": str(r["threads"]), "p50": f"{r['p50_ms']:.2f}", "p90": f"{r['p90_ms']:.2f}",
-        "p99": f"{r['p99_ms']:.2f}", "spread": f"{r['min_ms']:.2f}–{r['max_ms']:.2f} (IQR {r['iqr_ms']:.2f})",
+        "stage": f"`{r['name']}`",
+        "variant": r["variant"] or "—",
+        "backend": r["backend"] or "—",
+        "threads": str(r["threads"]),
+        "p50": f"{r['p50_ms']:.2f}",
+        "p90": f"{r['p90_ms']:.2f}",
+        "p99": f"{r['p99_ms']:.2f}",
+        "spread": f"{r['min_ms']:.2f}–{r['max_ms']:.2f} (IQR {r['iqr_ms']:.2f})",
         "n": str(r["n"]),
-        "roofline": (f"{r['gmacs_per_s']:.1f} ({100 * r['fraction_of_peak']:.0f} %)" if "fraction_of_peak" in r else "—"),
+        "roofline": (
+            f"{r['gmacs_per_s']:.1f} ({100 * r['fraction_of_peak']:.0f} %)" if "fraction_of_peak" in r else "—"
+        ),
     }
     return "| " + " | ".join(values[c] for c in cells) + " |"
 
@@ -111,42 +131,60 @@ def table(doc: dict[str, Any], target: str) -> str:
     lines = [
         f"Measured on **{target}**: {m['cpu']}, {m['arch']}, {m['cores_usable']} cores, {m['os']}, Python "
         f"{m['python']}; {versions}"
-        + (f"; tflite-runtime {tflite_env.get('tflite-runtime')} with numpy {tflite_env.get('numpy')} in its venv" if tflite_env else "")
+        + (
+            f"; tflite-runtime {tflite_env.get('tflite-runtime')} with numpy {tflite_env.get('numpy')} in its venv"
+            if tflite_env
+            else ""
+        )
         + f". `{doc['mode']}` plan, {doc['created']}, model {doc['model']['id']} {doc['model']['version']}. "
         f"Inputs: frames {', '.join(doc['inputs']['frames'])}; photo {', '.join(doc['inputs']['photos'])} (1600×1200). "
         "Synthetic images; times in ms per query, one query at a time.",
         "",
         f"Inference (the model alone; roofline: {doc['roofline']['macs']:,} MACs per inference, GMAC/s achieved at p50 "
-        f"and its share of the measured peak, {peak.get('gflops', '?')} GFLOP/s = {peak.get('method', 'not measured')}, "
+        f"and its share of the measured peak, {peak.get('gflops', '?')} GFLOP/s = "
+        f"{peak.get('method', 'not measured')}, "
         "times the threads):",
         "",
         "| stage | variant | backend | threads | p50 | p90 | p99 | n | GMAC/s (of peak) |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     cells = ("stage", "variant", "backend", "threads", "p50", "p90", "p99", "n", "roofline")
-    model_rows = sorted((r for r in doc["results"] if r["name"] in ("invoke", "inference")),
-                        key=lambda r: (r["threads"], r["name"] != "invoke", r["backend"], r["variant"]))
+    model_rows = sorted(
+        (r for r in doc["results"] if r["name"] in ("invoke", "inference")),
+        key=lambda r: (r["threads"], r["name"] != "invoke", r["backend"], r["variant"]),
+    )
     lines += [_row(r, cells) for r in model_rows]
-    lines += ["", "The pipeline (capture stages on the photo, `preprocess` and `predict` on the frames):", "",
-              "| stage | variant | backend | threads | p50 | p90 | p99 | min–max (IQR) | n |",
-              "|---|---|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "The pipeline (capture stages on the photo, `preprocess` and `predict` on the frames):",
+        "",
+        "| stage | variant | backend | threads | p50 | p90 | p99 | min–max (IQR) | n |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     cells = ("stage", "variant", "backend", "threads", "p50", "p90", "p99", "spread", "n")
-    pipe = sorted((r for r in doc["results"] if r["name"] in PIPELINE),
-                  key=lambda r: (r["threads"], PIPELINE.index(r["name"])))
+    pipe = sorted(
+        (r for r in doc["results"] if r["name"] in PIPELINE), key=lambda r: (r["threads"], PIPELINE.index(r["name"]))
+    )
     lines += [_row(r, cells) for r in pipe]
     q, paired = doc["ratios"], doc.get("paired")
     if paired:
-        lines += ["", f"Ratios in this run (1 thread, LiteRT), measured interleaved ({paired['n']} rounds of one query "
-                  f"each): int8 inference is **{paired['int8_speedup_over_fp32_1t']}×** the speed of fp32 "
-                  f"(p50 {paired['int8_inference_p50_ms']} vs {paired['fp32_inference_p50_ms']} ms); `predict()` p50 is "
-                  f"**{paired['predict_p50_over_int8_invoke_p50_1t']}×** the raw int8 `invoke` p50 "
-                  f"({paired['predict_p50_ms']} vs {paired['int8_invoke_p50_ms']} ms). From the separate stages above: "
-                  f"{q['int8_speedup_over_fp32_1t']}× and {q['predict_p50_over_int8_invoke_p50_1t']}×. "
-                  f"End-to-end photo → findings p90 **{q['end_to_end_photo_p90_ms_1t']} ms**."]
+        lines += [
+            "",
+            f"Ratios in this run (1 thread, LiteRT), measured interleaved ({paired['n']} rounds of one query "
+            f"each): int8 inference is **{paired['int8_speedup_over_fp32_1t']}×** the speed of fp32 "
+            f"(p50 {paired['int8_inference_p50_ms']} vs {paired['fp32_inference_p50_ms']} ms); `predict()` p50 is "
+            f"**{paired['predict_p50_over_int8_invoke_p50_1t']}×** the raw int8 `invoke` p50 "
+            f"({paired['predict_p50_ms']} vs {paired['int8_invoke_p50_ms']} ms). From the separate stages above: "
+            f"{q['int8_speedup_over_fp32_1t']}× and {q['predict_p50_over_int8_invoke_p50_1t']}×. "
+            f"End-to-end photo → findings p90 **{q['end_to_end_photo_p90_ms_1t']} ms**.",
+        ]
     else:
-        lines += ["", f"Ratios in this run (1 thread, LiteRT): int8 is {q['int8_speedup_over_fp32_1t']}× the speed of "
-                  f"fp32; `predict()` p50 is {q['predict_p50_over_int8_invoke_p50_1t']}× the raw int8 `invoke` p50; "
-                  f"end-to-end photo → findings p90 {q['end_to_end_photo_p90_ms_1t']} ms."]
+        lines += [
+            "",
+            f"Ratios in this run (1 thread, LiteRT): int8 is {q['int8_speedup_over_fp32_1t']}× the speed of "
+            f"fp32; `predict()` p50 is {q['predict_p50_over_int8_invoke_p50_1t']}× the raw int8 `invoke` p50; "
+            f"end-to-end photo → findings p90 {q['end_to_end_photo_p90_ms_1t']} ms.",
+        ]
     return "\n".join(lines)
 
 
@@ -164,7 +202,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", default="x86-dev", help="the machine's name in targets.toml")
     parser.add_argument("--tflite-python", default=str(REPO / ".venv-tflite" / "bin" / "python"))
     parser.add_argument("--out", type=Path, help="default: benchmarks/results/<target>.json")
-    parser.add_argument("--readme", type=Path, default=REPO / "README.md", help="'-' to leave it alone")
+    parser.add_argument(
+        "--readme",
+        type=Path,
+        default=REPO / "docs" / "benchmarks.md",
+        help="the page holding the bench:begin/end markers ('-' to leave it alone)",
+    )
     parser.add_argument("--from", dest="saved", type=Path, help="re-render the table from a saved run; run nothing")
     args = parser.parse_args(argv)
     if args.saved:

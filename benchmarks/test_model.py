@@ -24,8 +24,9 @@ AVAILABLE = available_backends()
 @pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("name", ["invoke", "inference"])
-def test_inference(benchmark, bundle, inputs: Inputs, record, name: str, backend: str, variant: str,
-                   n_threads: int) -> None:
+def test_inference(
+    benchmark, bundle, inputs: Inputs, record, name: str, backend: str, variant: str, n_threads: int
+) -> None:
     if AVAILABLE[backend] is not None:
         pytest.skip(f"{backend} cannot run here: {AVAILABLE[backend]}")
     stages = model_stages(bundle, backend, variant, n_threads, inputs, [name])

@@ -6,9 +6,9 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import cathnet
 import pytest
 
+import cathnet
 from tests.paths import REAL, SAMPLES
 
 

@@ -66,10 +66,18 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("--frame", type=Path, help="analyse this digital angiogram frame at start")
     source.add_argument("--video", type=Path, help="use this video file as the camera")
     p.add_argument("--screenshot", type=Path, help="save a screenshot once the screen is shown, then exit")
-    p.add_argument("--screen", default="review", choices=("review", "capture", "history"),
-                   help="the screen the screenshot shows (default: review)")
-    p.add_argument("--data-dir", type=Path, default=None,
-                   help="the app's data folder (default: $CATHNET_BEDSIDE_DATA, else Kivy's user_data_dir)")
+    p.add_argument(
+        "--screen",
+        default="review",
+        choices=("review", "capture", "history"),
+        help="the screen the screenshot shows (default: review)",
+    )
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="the app's data folder (default: $CATHNET_BEDSIDE_DATA, else Kivy's user_data_dir)",
+    )
     p.add_argument("--size", default="1280x800", help="window size WxH (default: a 10-inch tablet, landscape)")
     p.add_argument("--timeout", type=float, default=120.0, help="scripted mode: seconds before giving up")
     return p
@@ -88,8 +96,8 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.write(f"cathnet-bedside: expected an existing file, got {path}\n")
             return 2
     options = Options(
-        data_dir=args.data_dir or (Path(os.environ["CATHNET_BEDSIDE_DATA"]) if "CATHNET_BEDSIDE_DATA" in os.environ
-                                   else None),
+        data_dir=args.data_dir
+        or (Path(os.environ["CATHNET_BEDSIDE_DATA"]) if "CATHNET_BEDSIDE_DATA" in os.environ else None),
         image=args.image or args.frame,
         kind="frame" if args.frame else "photo",
         video=args.video,

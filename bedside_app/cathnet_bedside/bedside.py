@@ -14,11 +14,11 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from cathnet import Analyzer, CathNetError, read_image
 from kivy.app import App
 from kivy.clock import Clock, mainthread
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
+from cathnet import Analyzer, CathNetError, read_image
 from cathnet_bedside import review as review_text
 from cathnet_bedside.app import Options
 from cathnet_bedside.screens import CaptureScreen, HistoryScreen, ReviewScreen
@@ -69,8 +69,9 @@ class BedsideApp(App):  # type: ignore[misc]
             self.capture_screen.show_problem(f"Cannot store captures\n{getattr(exc, 'message', exc)}")
             self._script_done("capture", exit_code=1)
             return
-        self.worker = AnalysisWorker(self.store, self.make_analyzer, on_done=self._analysed,
-                                     on_started=self._analysing, on_preview=self._tracked).start()
+        self.worker = AnalysisWorker(
+            self.store, self.make_analyzer, on_done=self._analysed, on_started=self._analysing, on_preview=self._tracked
+        ).start()
         for record in self.store.pending():  # left by a crash or a kill: analyse them now
             log.info("resuming pending capture %s", record.id)
             self.worker.submit(record.id)
@@ -112,9 +113,18 @@ class BedsideApp(App):  # type: ignore[misc]
                 request_permissions,
             )
 
-            request_permissions([Permission.CAMERA], lambda perms, grants: Clock.schedule_once(
-                lambda dt: self._connect_camera() if all(grants) else self.capture_screen.show_problem(
-                    "No camera permission\nAllow the camera in the system settings, or open an image.")))
+            request_permissions(
+                [Permission.CAMERA],
+                lambda perms, grants: Clock.schedule_once(
+                    lambda dt: (
+                        self._connect_camera()
+                        if all(grants)
+                        else self.capture_screen.show_problem(
+                            "No camera permission\nAllow the camera in the system settings, or open an image."
+                        )
+                    )
+                ),
+            )
             return
         Clock.schedule_once(lambda dt: self._connect_camera())  # camera4kivy: a step after on_start
 
@@ -124,7 +134,7 @@ class BedsideApp(App):  # type: ignore[misc]
             self.capture_screen.attach_camera(source)
             source.start(self._offer_frame, self.store.root)
             self.source = source
-        except Exception as exc:  # noqa: BLE001 - a camera provider may raise anything; say no camera
+        except Exception as exc:
             log.warning("no camera: %s", exc)
             self.capture_screen.show_problem(f"No camera available\nOpen an image instead ({exc}).")
             return
@@ -136,8 +146,10 @@ class BedsideApp(App):  # type: ignore[misc]
             self.source.stop()
             self.capture_screen.detach_camera(self.source)
             self.source = None
-            self.capture_screen.show_problem("No camera picture\nNo frame came from the camera: "
-                                             "check it is connected and free, or open an image instead.")
+            self.capture_screen.show_problem(
+                "No camera picture\nNo frame came from the camera: "
+                "check it is connected and free, or open an image instead."
+            )
             self._script_done("capture", exit_code=1)
 
     def _offer_frame(self, frame: npt.NDArray[np.uint8]) -> None:
@@ -225,8 +237,9 @@ class BedsideApp(App):  # type: ignore[misc]
         """Asks first: a capture is clinical data and deleting it cannot be undone."""
         from cathnet_bedside.popups import confirm
 
-        confirm(f"Delete capture {capture_id}, its findings and its images?", "Delete",
-                lambda: self._delete(capture_id))
+        confirm(
+            f"Delete capture {capture_id}, its findings and its images?", "Delete", lambda: self._delete(capture_id)
+        )
 
     def _delete(self, capture_id: str) -> None:
         assert self.store is not None
@@ -287,8 +300,9 @@ class BedsideApp(App):  # type: ignore[misc]
         if record.status == "failed" and record.error is not None and record.error["code"].startswith("capture."):
             # No usable monitor in the photo: back to Capture with the guidance.
             self.manager.current = "capture"
-            self.capture_screen.show_problem(review_text.guidance_for(record.error["code"], record.error["message"]),
-                                             self._photo_shown)
+            self.capture_screen.show_problem(
+                review_text.guidance_for(record.error["code"], record.error["message"]), self._photo_shown
+            )
             self._script_done("capture")
             return
         self.review_screen.show(record, outcome.review)

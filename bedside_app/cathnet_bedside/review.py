@@ -12,6 +12,7 @@ from typing import Any
 import cv2
 import numpy as np
 import numpy.typing as npt
+
 from cathnet import DISCLAIMER, Findings
 from cathnet.overlay import render
 
@@ -20,7 +21,9 @@ _PANEL_WIDTH = 760
 
 # Headlines for the errors a capture can end in; the SDK's message follows as detail.
 GUIDANCE = {
-    "capture.no_screen": "No monitor found: point the tablet at the angiogram monitor and fit the whole screen in the frame.",
+    "capture.no_screen": (
+        "No monitor found: point the tablet at the angiogram monitor and fit the whole screen in the frame."
+    ),
     "capture.too_oblique": "Too oblique: hold the tablet square-on to the monitor.",
     "capture.too_small": "Too far: move closer so that the monitor fills most of the frame.",
     "capture.blurred": "Blurred: hold still and let the camera focus, then capture again.",
@@ -57,8 +60,10 @@ def finding_lines(findings: dict[str, Any]) -> list[str]:
         lines.append("No lesion candidates above the heatmap threshold")
     for k, lesion in enumerate(lesions, 1):
         # Whole points rounded down, as the overlay draws them: 49.7 is "49 % DS, mild".
-        lines.append(f"Lesion {k}: {int(lesion['diameter_stenosis_percent'])} % DS, {lesion['severity']} "
-                     f"(score {lesion['score']:.2f})")
+        lines.append(
+            f"Lesion {k}: {int(lesion['diameter_stenosis_percent'])} % DS, {lesion['severity']} "
+            f"(score {lesion['score']:.2f})"
+        )
     for code in findings.get("warnings", []):
         lines.append(f"Warning: {code}")
     model = findings.get("model", {})
@@ -74,8 +79,9 @@ def guidance_for(code: str, message: str) -> str:
     return f"{headline}\n({message})" if headline else message
 
 
-def report_image(capture_id: str, created: str, findings: dict[str, Any],
-                 review: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+def report_image(
+    capture_id: str, created: str, findings: dict[str, Any], review: npt.NDArray[np.uint8]
+) -> npt.NDArray[np.uint8]:
     """The exported PNG report: the review image beside the findings, model and disclaimer.
 
     Args:
@@ -101,8 +107,14 @@ def report_image(capture_id: str, created: str, findings: dict[str, Any],
     return np.hstack([image, panel])
 
 
-def _put(canvas: npt.NDArray[np.uint8], text: str, y: int, scale: float, thick: int,
-         colour: tuple[int, int, int] = (20, 20, 20)) -> int:
+def _put(
+    canvas: npt.NDArray[np.uint8],
+    text: str,
+    y: int,
+    scale: float,
+    thick: int,
+    colour: tuple[int, int, int] = (20, 20, 20),
+) -> int:
     """Draws ``text`` (wrapped to the panel) at baseline ``y``; returns the next baseline."""
     words = text.replace("—", "-").split()
     line = ""

@@ -12,8 +12,6 @@ from typing import TYPE_CHECKING, Any
 import cv2
 import numpy as np
 import numpy.typing as npt
-from cathnet import DISCLAIMER
-from cathnet.capture import LiveState
 from kivy.graphics import Color, Rectangle
 from kivy.graphics.texture import Texture
 from kivy.metrics import dp, sp
@@ -27,6 +25,8 @@ from kivy.uix.screenmanager import Screen
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
+from cathnet import DISCLAIMER
+from cathnet.capture import LiveState
 from cathnet_bedside import review
 from cathnet_bedside.storage import CaptureRecord
 
@@ -49,8 +49,10 @@ def texture_of(image: npt.NDArray[np.uint8]) -> Texture:
 
 def _label(text: str = "", size: float = BODY, **kwargs: Any) -> Label:
     label = Label(text=text, font_size=size, halign="left", valign="middle", **kwargs)
-    label.bind(width=lambda lbl, w: setattr(lbl, "text_size", (w, None)),
-               texture_size=lambda lbl, ts: setattr(lbl, "height", ts[1]))
+    label.bind(
+        width=lambda lbl, w: setattr(lbl, "text_size", (w, None)),
+        texture_size=lambda lbl, ts: setattr(lbl, "height", ts[1]),
+    )
     label.size_hint_y = None
     return label
 
@@ -63,13 +65,15 @@ class _Backdrop(Screen):
         with self.canvas.before:
             Color(0.07, 0.08, 0.09, 1)
             self._rect = Rectangle(pos=self.pos, size=self.size)
-        self.bind(pos=lambda *_: setattr(self._rect, "pos", self.pos),
-                  size=lambda *_: setattr(self._rect, "size", self.size))
+        self.bind(
+            pos=lambda *_: setattr(self._rect, "pos", self.pos), size=lambda *_: setattr(self._rect, "size", self.size)
+        )
 
 
 def _button(text: str, on_press: Any, **kwargs: Any) -> Button:
-    return Button(text=text, font_size=BODY, size_hint_y=None, height=BUTTON_HEIGHT,
-                  on_press=lambda *_: on_press(), **kwargs)
+    return Button(
+        text=text, font_size=BODY, size_hint_y=None, height=BUTTON_HEIGHT, on_press=lambda *_: on_press(), **kwargs
+    )
 
 
 class CaptureScreen(_Backdrop):
@@ -154,8 +158,11 @@ class ReviewScreen(_Backdrop):
         self.status = _label("", BODY, color=_GREY)
         side.add_widget(self.status)
         side.add_widget(_label(DISCLAIMER, BODY, color=_AMBER, bold=True))
-        for text, action in (("Export report", app.export_current), ("New capture", app.show_capture),
-                             ("History", app.show_history)):
+        for text, action in (
+            ("Export report", app.export_current),
+            ("New capture", app.show_capture),
+            ("History", app.show_history),
+        ):
             side.add_widget(_button(text, action))
         root.add_widget(side)
         self.add_widget(root)
@@ -208,10 +215,24 @@ class HistoryScreen(_Backdrop):
             summary = Label(text=_summary(record), font_size=BODY, halign="left", valign="middle")
             summary.bind(size=lambda lbl, size: setattr(lbl, "text_size", size))
             row.add_widget(summary)
-            row.add_widget(Button(text="Open", font_size=BODY, size_hint_x=None, width=dp(140),
-                                  on_press=lambda *_, r=record.id: self.app.open_capture(r)))
-            row.add_widget(Button(text="Delete", font_size=BODY, size_hint_x=None, width=dp(140),
-                                  on_press=lambda *_, r=record.id: self.app.delete_capture(r)))
+            row.add_widget(
+                Button(
+                    text="Open",
+                    font_size=BODY,
+                    size_hint_x=None,
+                    width=dp(140),
+                    on_press=lambda *_, r=record.id: self.app.open_capture(r),
+                )
+            )
+            row.add_widget(
+                Button(
+                    text="Delete",
+                    font_size=BODY,
+                    size_hint_x=None,
+                    width=dp(140),
+                    on_press=lambda *_, r=record.id: self.app.delete_capture(r),
+                )
+            )
             self.rows.add_widget(row)
 
 

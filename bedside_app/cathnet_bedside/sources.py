@@ -17,6 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import numpy.typing as npt
+
 from cathnet import InvalidImageError, read_image
 from cathnet.overlay import to_display
 
@@ -134,8 +135,9 @@ def camera_preview_class() -> type:
         def start(self, on_frame: FrameCallback, photo_dir: Path) -> None:
             self.on_frame = on_frame
             self._photo_dir = photo_dir
-            self.connect_camera(analyze_pixels_resolution=PREVIEW_SIDE, enable_analyze_pixels=True,
-                                filepath_callback=self._photo_taken)
+            self.connect_camera(
+                analyze_pixels_resolution=PREVIEW_SIDE, enable_analyze_pixels=True, filepath_callback=self._photo_taken
+            )
 
         def stop(self) -> None:
             self.disconnect_camera()
@@ -144,8 +146,9 @@ def camera_preview_class() -> type:
             self._on_photo = on_photo
             self.capture_photo(location=str(self._photo_dir), name="shutter")
 
-        def analyze_pixels_callback(self, pixels: bytes, image_size: tuple[int, int], image_pos: object,
-                                    image_scale: object, mirror: bool) -> None:
+        def analyze_pixels_callback(
+            self, pixels: bytes, image_size: tuple[int, int], image_pos: object, image_scale: object, mirror: bool
+        ) -> None:
             rgba = np.frombuffer(pixels, np.uint8).reshape(image_size[1], image_size[0], 4)
             if self.on_frame is not None:
                 self.on_frame(cv2.cvtColor(rgba, cv2.COLOR_RGBA2BGR))

@@ -32,6 +32,7 @@ from typing import Any
 import cv2
 import numpy as np
 import numpy.typing as npt
+
 from cathnet import CathNetError, Findings
 from cathnet.overlay import to_display
 
@@ -190,7 +191,9 @@ class CaptureStore:
 
     def _folder(self, capture_id: str) -> Path:
         if not capture_id or "/" in capture_id or "\\" in capture_id or capture_id.startswith("."):
-            raise StorageError("storage.not_found", f"expected a capture id like 20261129-101502-3fa9c1, got {capture_id!r}")
+            raise StorageError(
+                "storage.not_found", f"expected a capture id like 20261129-101502-3fa9c1, got {capture_id!r}"
+            )
         return self.captures / capture_id
 
 
@@ -203,8 +206,9 @@ def _storage_errors(what: str) -> Iterator[None]:
         if exc.errno == errno.ENOSPC:
             raise StorageError("storage.full", f"could not {what}: the device is full; free some space") from exc
         if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-            raise StorageError("storage.read_only",
-                               f"could not {what}: the app's data folder is read-only ({exc.strerror})") from exc
+            raise StorageError(
+                "storage.read_only", f"could not {what}: the app's data folder is read-only ({exc.strerror})"
+            ) from exc
         raise StorageError("storage.failed", f"could not {what}: {exc.strerror or exc}") from exc
 
 

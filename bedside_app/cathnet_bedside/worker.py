@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
 from cathnet import Analyzer, CathNetError, read_image
 from cathnet.capture import LiveState, LiveTracker
-
 from cathnet_bedside.review import review_image
 from cathnet_bedside.storage import CaptureRecord, CaptureStore, StorageError
 
@@ -164,8 +164,9 @@ class AnalysisWorker:
             return
         self._finish(record, (findings, review), None)
 
-    def _finish(self, record: CaptureRecord, result: tuple[Any, npt.NDArray[np.uint8]] | None,
-                error: CathNetError | None) -> None:
+    def _finish(
+        self, record: CaptureRecord, result: tuple[Any, npt.NDArray[np.uint8]] | None, error: CathNetError | None
+    ) -> None:
         try:
             if result is not None:
                 stored = self._store.finish(record.id, result[0], result[1])

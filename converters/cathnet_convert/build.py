@@ -19,17 +19,17 @@ from typing import Any
 import keras
 import numpy as np
 
-from cathnet.bundle import BUNDLE_FORMAT, CARD_NAME, sha256_of, size_of
 from cathnet.backends.tflite import TFLiteBackend
+from cathnet.bundle import BUNDLE_FORMAT, CARD_NAME, sha256_of, size_of
 from cathnet.findings import SEVERE_DS, SIGNIFICANT_DS
 from cathnet.preprocess import InputSpec
+from cathnet_convert import real_calibration
+from cathnet_convert.coreml import DEPLOYMENT_TARGET, to_mlpackage
+from cathnet_convert.tflite import to_float, to_int8
 from cathnet_train import arcade, dataset, region_model
 from cathnet_train import photos as photo_data
 from cathnet_train.metrics import binary_report, roc_auc, youden_threshold
 from cathnet_train.synth import MIN_GRADABLE_DIAMETER_PX
-from cathnet_convert import real_calibration
-from cathnet_convert.coreml import DEPLOYMENT_TARGET, to_mlpackage
-from cathnet_convert.tflite import to_float, to_int8
 
 INT8_FILE = "cathnet_int8.tflite"
 # artifact name → (file, kind, what it is)
@@ -37,32 +37,55 @@ VARIANTS: dict[str, tuple[str, str, dict[str, str]]] = {
     "tflite_int8": (INT8_FILE, "tflite", {"quantization": "int8 weights and activations (full integer)"}),
     "tflite_fp16": ("cathnet_fp16.tflite", "tflite", {"quantization": "float16 weights, float32 compute"}),
     "tflite_fp32": ("cathnet_fp32.tflite", "tflite", {"quantization": "none (float32)"}),
-    "coreml": ("cathnet.mlpackage", "mlpackage",
-               {"quantization": "float16 weights and compute", "deployment_target": DEPLOYMENT_TARGET}),
-    "coreml_int8w": ("cathnet_int8w.mlpackage", "mlpackage",
-                     {"quantization": "int8 weights per output channel (layers >= 2048 weights), float16 compute",
-                      "deployment_target": DEPLOYMENT_TARGET}),
-    "reference": ("reference.keras", "keras", {"quantization": "none: the trained float model, for verify and rebuilds"}),
+    "coreml": (
+        "cathnet.mlpackage",
+        "mlpackage",
+        {"quantization": "float16 weights and compute", "deployment_target": DEPLOYMENT_TARGET},
+    ),
+    "coreml_int8w": (
+        "cathnet_int8w.mlpackage",
+        "mlpackage",
+        {
+            "quantization": "int8 weights per output channel (layers >= 2048 weights), float16 compute",
+            "deployment_target": DEPLOYMENT_TARGET,
+        },
+    ),
+    "reference": (
+        "reference.keras",
+        "keras",
+        {"quantization": "none: the trained float model, for verify and rebuilds"},
+    ),
 }
 # What the repository ships (<= 8 MiB): every variant but float16 TFLite, which on a CPU
 # computes in float32 like tflite_fp32 once its weights are expanded (Core ML carries the
 # float16 model); ``cathnet-convert build --variants`` makes it on request.
 SHIPPED = ("tflite_int8", "tflite_fp32", "coreml", "coreml_int8w", "reference")
 PHOTO_CALIBRATION_OFFSET = 50_000  # level-4 representative photos draw from here in the calibration split
-DATA_NOTE_REAL = ("trained on real angiograms (ARCADE train split), real vessel masks and synthetic frames; "
-                  "measured on ARCADE val")
+DATA_NOTE_REAL = (
+    "trained on real angiograms (ARCADE train split), real vessel masks and synthetic frames; measured on ARCADE val"
+)
 # The data a region model learns from, with the citations and licences its use asks for.
 DATA_SOURCES = [
-    {"name": "ARCADE (stenosis and SYNTAX tasks, train split; val for selection and reporting)",
-     "citation": "Popov M. et al., 'Dataset for Automatic Region-based Coronary Artery Disease Diagnostics Using "
-                 "X-Ray Angiography Images', Scientific Data 11, 20 (2024); MICCAI 2023 ARCADE challenge; "
-                 "Zenodo record 10390295",
-     "licence": "CC0 1.0"},
-    {"name": "real-angiograms (40 training frames, vessel masks only)",
-     "citation": "fercer/Coronary (Angios_40_training), CIMAT (the DCA1 group)", "licence": "BSD-3-Clause"},
-    {"name": "synthetic angiograms", "citation": "cathnet_train.synth (this repository): %DS and stenosis-free frames",
-     "licence": "this repository's"},
+    {
+        "name": "ARCADE (stenosis and SYNTAX tasks, train split; val for selection and reporting)",
+        "citation": "Popov M. et al., 'Dataset for Automatic Region-based Coronary Artery Disease Diagnostics Using "
+        "X-Ray Angiography Images', Scientific Data 11, 20 (2024); MICCAI 2023 ARCADE challenge; "
+        "Zenodo record 10390295",
+        "licence": "CC0 1.0",
+    },
+    {
+        "name": "real-angiograms (40 training frames, vessel masks only)",
+        "citation": "fercer/Coronary (Angios_40_training), copyright 2016 fercer; CIMAT (the DCA1 group)",
+        "licence": "BSD-3-Clause",
+    },
+    {
+        "name": "synthetic angiograms",
+        "citation": "cathnet_train.synth (this repository): %DS and stenosis-free frames",
+        "licence": "Apache-2.0 (this repository)",
+    },
 ]
+# The code and the weights it trains; the data's own licences are in DATA_SOURCES and NOTICE.
+LICENCE = "Apache-2.0 (code and model weights); training data under their own licences: see data_sources and NOTICE"
 
 
 def output_shapes(model: keras.Model) -> dict[str, list[int]]:
@@ -99,17 +122,21 @@ def _limits(spec: InputSpec, regions: bool) -> dict[str, Any]:
     if not regions:
         return {
             "smallest_gradable_reference_diameter_px_at_model_input": MIN_GRADABLE_DIAMETER_PX,
-            "note": (f"stenoses are only trained on vessels >= {MIN_GRADABLE_DIAMETER_PX:g} px wide at {spec.width} px "
-                     f"input, i.e. >= {frame_px:g} px in a 512 px frame (about 2.4 mm); narrower side branches are "
-                     "not graded"),
+            "note": (
+                f"stenoses are only trained on vessels >= {MIN_GRADABLE_DIAMETER_PX:g} px wide at {spec.width} px "
+                f"input, i.e. >= {frame_px:g} px in a 512 px frame (about 2.4 mm); narrower side branches are "
+                "not graded"
+            ),
         }
     return {
         "smallest_gradable_reference_diameter_px_at_model_input": MIN_GRADABLE_DIAMETER_PX,
-        "note": (f"a 512 px frame is read at {spec.width} px, so a vessel {frame_px:g} px wide in it (about 2.4 mm at "
-                 f"ARCADE's scale) is {MIN_GRADABLE_DIAMETER_PX:g} px at the input and two cells of the stride-2 "
-                 "region map; %DS is learned from generated vessels >= that width only. How often real stenoses "
-                 "of each width are found is measured, not assumed: metrics.arcade_val_tflite_int8."
-                 "recall_by_stenosis_width (widths of the experts' outlined stretches in frame pixels)"),
+        "note": (
+            f"a 512 px frame is read at {spec.width} px, so a vessel {frame_px:g} px wide in it (about 2.4 mm at "
+            f"ARCADE's scale) is {MIN_GRADABLE_DIAMETER_PX:g} px at the input and two cells of the stride-2 "
+            "region map; %DS is learned from generated vessels >= that width only. How often real stenoses "
+            "of each width are found is measured, not assumed: metrics.arcade_val_tflite_int8."
+            "recall_by_stenosis_width (widths of the experts' outlined stretches in frame pixels)"
+        ),
     }
 
 
@@ -156,11 +183,16 @@ def build_bundle(
     arcade_root = Path(training.get("config", {}).get("arcade_root", arcade.DEFAULT_ROOT))
     if regions and not arcade.available(arcade_root):
         raise FileNotFoundError(f"a region model is calibrated on ARCADE: expected it at {arcade_root}")
-    frames = dataset.build(dataset.seeds("calibration", calibration_frames), spec,
-                           look=dataset.LookSpec.for_split(look, "calibration", real_dir))
+    frames = dataset.build(
+        dataset.seeds("calibration", calibration_frames),
+        spec,
+        look=dataset.LookSpec.for_split(look, "calibration", real_dir),
+    )
     photos, _ = photo_data.build(
-        dataset.seeds("calibration", calibration_photos, offset=PHOTO_CALIBRATION_OFFSET), spec,
-        look=dataset.LookSpec.for_split(look, "calibration", real_dir))
+        dataset.seeds("calibration", calibration_photos, offset=PHOTO_CALIBRATION_OFFSET),
+        spec,
+        look=dataset.LookSpec.for_split(look, "calibration", real_dir),
+    )
     real_rep = real_calibration.representative(spec, arcade_root) if regions else np.zeros((0, *frames.x.shape[1:]))
     rep = np.concatenate([real_rep, frames.x, photos.x]).astype(np.float32)
     tflite = to_int8(model, rep)
@@ -174,11 +206,16 @@ def build_bundle(
     labels = val.probability[:, 0]
     decoder: dict[str, Any] = {"lesion_threshold": 0.3}
     if regions:
-        threshold, threshold_method = real_calibration.frame_threshold(backend, spec, arcade_root,
-                                                                       validation_frames, val_look)
+        threshold, threshold_method = real_calibration.frame_threshold(
+            backend, spec, arcade_root, validation_frames, val_look
+        )
         tuned = real_calibration.tune_decoder(backend, spec, arcade_root, region_model.OUTPUT_STRIDE, threshold)
-        decoder = {"decoder": "regions", "region_threshold": tuned["region_threshold"],
-                   "lesion_threshold": tuned["lesion_threshold"], "decoder_tuning": tuned}
+        decoder = {
+            "decoder": "regions",
+            "region_threshold": tuned["region_threshold"],
+            "lesion_threshold": tuned["lesion_threshold"],
+            "decoder_tuning": tuned,
+        }
     else:
         threshold = youden_threshold(labels, scores)
         threshold_method = f"Youden's J on {validation_frames} synthetic validation frames (int8 model)"
@@ -192,16 +229,26 @@ def build_bundle(
         "created": created,
         "task": "coronary stenosis (>= 50 % diameter stenosis) detection, localisation, grading",
         "disclaimer": "Research use only — not for clinical diagnosis.",
+        "licence": LICENCE,
         "data_note": (DATA_NOTE_REAL if regions else "trained and measured on synthetic angiograms only"),
         **({"data_sources": DATA_SOURCES} if regions else {}),
-        "input": spec.to_card() | {"dtype": "float32 (every variant; the int8 TFLite model quantises "
-                                             "inside, with the scale and zero point it carries)"},
+        "input": spec.to_card()
+        | {
+            "dtype": "float32 (every variant; the int8 TFLite model quantises "
+            "inside, with the scale and zero point it carries)"
+        },
         "outputs": {
-            "probability": {"shape": outputs["probability"],
-                            "meaning": "P(a >= 50 % diameter stenosis anywhere in the frame)"},
-            "lesion_map": {"shape": outputs["lesion_map"], "stride": spec.height // outputs["lesion_map"][0],
-                           "channels": list(region_model.CHANNELS) if regions
-                           else ["lesion-centre heat [0, 1]", "% diameter stenosis / 100"]},
+            "probability": {
+                "shape": outputs["probability"],
+                "meaning": "P(a >= 50 % diameter stenosis anywhere in the frame)",
+            },
+            "lesion_map": {
+                "shape": outputs["lesion_map"],
+                "stride": spec.height // outputs["lesion_map"][0],
+                "channels": list(region_model.CHANNELS)
+                if regions
+                else ["lesion-centre heat [0, 1]", "% diameter stenosis / 100"],
+            },
         },
         "postprocess": {
             "threshold": round(float(threshold), 6),
@@ -221,9 +268,9 @@ def build_bundle(
             }
         },
         "int8_calibration": (f"{len(real_rep)} ARCADE train frames (stenosis and SYNTAX tasks), " if regions else "")
-                            + f"{len(frames.x)} synthetic frames (calibration seeds "
-                            f"{dataset.SEED_RANGES['calibration'][0]}+, level 3) and {len(photos.x)} frames photographed "
-                            f"on a monitor (seeds +{PHOTO_CALIBRATION_OFFSET}, through the capture path, level 4)",
+        + f"{len(frames.x)} synthetic frames (calibration seeds "
+        f"{dataset.SEED_RANGES['calibration'][0]}+, level 3) and {len(photos.x)} frames photographed "
+        f"on a monitor (seeds +{PHOTO_CALIBRATION_OFFSET}, through the capture path, level 4)",
         "artifacts": {},
     }
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -239,8 +286,13 @@ def build_bundle(
         (out_dir / VARIANTS["tflite_fp16"][0]).write_bytes(to_float(model, fp16=True))
     if "tflite_fp32" in variants:
         (out_dir / VARIANTS["tflite_fp32"][0]).write_bytes(to_float(model))
-    metadata = {"id": model_id, "version": version, "input": card["input"], "threshold": card["postprocess"]["threshold"],
-                "outputs": {k: v["shape"] for k, v in card["outputs"].items()}}
+    metadata = {
+        "id": model_id,
+        "version": version,
+        "input": card["input"],
+        "threshold": card["postprocess"]["threshold"],
+        "outputs": {k: v["shape"] for k, v in card["outputs"].items()},
+    }
     if "coreml" in variants:
         to_mlpackage(model, out_dir / VARIANTS["coreml"][0], metadata, created)
     if "coreml_int8w" in variants:
@@ -248,7 +300,12 @@ def build_bundle(
     if "reference" in variants:
         _save_deflated(model, out_dir / VARIANTS["reference"][0])
     for name, (file, kind, about) in ((n, VARIANTS[n]) for n in variants):
-        card["artifacts"][name] = {"file": file, "kind": kind, **about,
-                                   "bytes": size_of(out_dir / file), "sha256": sha256_of(out_dir / file)}
+        card["artifacts"][name] = {
+            "file": file,
+            "kind": kind,
+            **about,
+            "bytes": size_of(out_dir / file),
+            "sha256": sha256_of(out_dir / file),
+        }
     (out_dir / CARD_NAME).write_text(json.dumps(card, indent=2) + "\n")
     return card

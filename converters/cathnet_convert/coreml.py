@@ -17,7 +17,9 @@ import numpy as np
 # iOS 16 / macOS 13: the first target whose ML Programs take int8 weights (constexpr ops).
 DEPLOYMENT_TARGET = "iOS16"
 INPUT_NAME = "image"
-DESCRIPTION = "CathNet: coronary stenosis detection, localisation and grading. Research use only — not for clinical diagnosis."
+DESCRIPTION = (
+    "CathNet: coronary stenosis detection, localisation and grading. Research use only — not for clinical diagnosis."
+)
 
 
 def _convert(model: keras.Model) -> Any:
@@ -75,8 +77,9 @@ def _describe(mlmodel: Any, metadata: dict[str, Any], created: str) -> None:
     user["com.github.apple.coremltools.conversion_date"] = created
 
 
-def to_mlpackage(model: keras.Model, out: Path, metadata: dict[str, Any], created: str,
-                 int8_weights: bool = False) -> Path:
+def to_mlpackage(
+    model: keras.Model, out: Path, metadata: dict[str, Any], created: str, int8_weights: bool = False
+) -> Path:
     """Converts ``model`` and saves ``out`` (an ``.mlpackage`` folder).
 
     Args:
@@ -92,8 +95,9 @@ def to_mlpackage(model: keras.Model, out: Path, metadata: dict[str, Any], create
     if int8_weights:
         import coremltools.optimize as cto
 
-        config = cto.coreml.OptimizationConfig(global_config=cto.coreml.OpLinearQuantizerConfig(
-            mode="linear", dtype="int8", granularity="per_channel"))
+        config = cto.coreml.OptimizationConfig(
+            global_config=cto.coreml.OpLinearQuantizerConfig(mode="linear", dtype="int8", granularity="per_channel")
+        )
         mlmodel = cto.coreml.linear_quantize_weights(mlmodel, config=config)
     _describe(mlmodel, metadata, created)
     if out.exists():

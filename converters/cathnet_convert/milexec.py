@@ -26,12 +26,27 @@ import numpy.typing as npt
 _BLOB_SENTINEL = 0xDEADBEEF
 _BLOB_DTYPES = {1: np.float16, 2: np.float32, 3: np.uint8, 4: np.int8}  # MILBlob BlobDataType
 _TENSOR_DTYPES = {
-    "BOOL": np.bool_, "FLOAT16": np.float16, "FLOAT32": np.float32, "FLOAT64": np.float64,
-    "INT8": np.int8, "INT16": np.int16, "INT32": np.int32, "INT64": np.int64,
-    "UINT8": np.uint8, "UINT16": np.uint16, "UINT32": np.uint32, "UINT64": np.uint64,
+    "BOOL": np.bool_,
+    "FLOAT16": np.float16,
+    "FLOAT32": np.float32,
+    "FLOAT64": np.float64,
+    "INT8": np.int8,
+    "INT16": np.int16,
+    "INT32": np.int32,
+    "INT64": np.int64,
+    "UINT8": np.uint8,
+    "UINT16": np.uint16,
+    "UINT32": np.uint32,
+    "UINT64": np.uint64,
 }
-_CAST_DTYPES = {"fp16": np.float16, "fp32": np.float32, "int32": np.int32, "bool": np.bool_,
-                "int8": np.int8, "uint8": np.uint8}
+_CAST_DTYPES = {
+    "fp16": np.float16,
+    "fp32": np.float32,
+    "int32": np.int32,
+    "bool": np.bool_,
+    "int8": np.int8,
+    "uint8": np.uint8,
+}
 
 
 class UnsupportedOpError(RuntimeError):
@@ -82,10 +97,14 @@ class BlobFile:
         if stored is None:
             raise UnsupportedOpError(f"blob data type {blob_type} at offset {offset} is not implemented")
         if np.dtype(stored) != np.dtype(dtype):
-            raise ProgramError(f"expected a {np.dtype(dtype)} blob at offset {offset}, the file says {np.dtype(stored)}")
+            raise ProgramError(
+                f"expected a {np.dtype(dtype)} blob at offset {offset}, the file says {np.dtype(stored)}"
+            )
         count = int(np.prod(shape)) if shape else 1
         if count * np.dtype(dtype).itemsize != size or data_offset + size > len(self._data):
-            raise ProgramError(f"expected {count} {np.dtype(dtype)} values at offset {offset}, the blob holds {size} bytes")
+            raise ProgramError(
+                f"expected {count} {np.dtype(dtype)} values at offset {offset}, the blob holds {size} bytes"
+            )
         return np.frombuffer(self._data, dtype=dtype, count=count, offset=data_offset).reshape(shape)
 
 
@@ -130,8 +149,15 @@ def _value(value: Any, blobs: Callable[[str], BlobFile]) -> Any:
     return array.reshape(shape if shape is not None else array.shape)
 
 
-def _pads(pad_type: str, pad: npt.NDArray[Any] | None, size: tuple[int, ...], kernel: tuple[int, ...],
-          strides: tuple[int, ...], dilations: tuple[int, ...], ceil_mode: bool = False) -> list[tuple[int, int]]:
+def _pads(
+    pad_type: str,
+    pad: npt.NDArray[Any] | None,
+    size: tuple[int, ...],
+    kernel: tuple[int, ...],
+    strides: tuple[int, ...],
+    dilations: tuple[int, ...],
+    ceil_mode: bool = False,
+) -> list[tuple[int, int]]:
     """(before, after) padding per spatial axis for MIL's pad types."""
     out = []
     for i, (n, k, s, d) in enumerate(zip(size, kernel, strides, dilations)):
@@ -154,14 +180,15 @@ def _pads(pad_type: str, pad: npt.NDArray[Any] | None, size: tuple[int, ...], ke
     return out
 
 
-def _windows(x: npt.NDArray[np.float32], kernel: tuple[int, int], strides: tuple[int, int],
-             dilations: tuple[int, int]) -> npt.NDArray[np.float32]:
+def _windows(
+    x: npt.NDArray[np.float32], kernel: tuple[int, int], strides: tuple[int, int], dilations: tuple[int, int]
+) -> npt.NDArray[np.float32]:
     """(N, C, Ho, Wo, kh, kw) strided view of a padded NCHW tensor."""
     reach = tuple((k - 1) * d + 1 for k, d in zip(kernel, dilations))
     if x.shape[2] < reach[0] or x.shape[3] < reach[1]:
         raise ProgramError(f"expected a spatial size of at least {reach}, got {x.shape[2:]}")
     view = np.lib.stride_tricks.sliding_window_view(x, reach, axis=(2, 3))
-    return view[:, :, ::strides[0], ::strides[1], ::dilations[0], ::dilations[1]]
+    return view[:, :, :: strides[0], :: strides[1], :: dilations[0], :: dilations[1]]
 
 
 def _conv(a: dict[str, Any]) -> npt.NDArray[np.float32]:
@@ -180,8 +207,8 @@ def _conv(a: dict[str, Any]) -> npt.NDArray[np.float32]:
         raise ProgramError(f"expected {w.shape[1] * groups} input channels for weight {w.shape}, got {x.shape[1]}")
     parts = []
     for g in range(groups):
-        win = _windows(xp[:, g * cin:(g + 1) * cin], kernel, strides, dilations)
-        wg = w[g * cout:(g + 1) * cout]
+        win = _windows(xp[:, g * cin : (g + 1) * cin], kernel, strides, dilations)
+        wg = w[g * cout : (g + 1) * cout]
         parts.append(np.einsum("nchwij,ocij->nohw", win, wg, optimize=True))
     y = np.concatenate(parts, axis=1) if groups > 1 else parts[0]
     if a.get("bias") is not None:
@@ -195,8 +222,15 @@ def _pool(a: dict[str, Any], reduce: str) -> npt.NDArray[np.float32]:
     strides = tuple(int(v) for v in a.get("strides", kernel))
     if x.ndim != 4 or len(kernel) != 2:
         raise UnsupportedOpError(f"pooling on a rank-{x.ndim} input is not implemented (2-D only)")
-    pads = _pads(str(a.get("pad_type", "valid")), a.get("pad"), x.shape[2:], kernel, strides, (1, 1),
-                 bool(a.get("ceil_mode", False)))
+    pads = _pads(
+        str(a.get("pad_type", "valid")),
+        a.get("pad"),
+        x.shape[2:],
+        kernel,
+        strides,
+        (1, 1),
+        bool(a.get("ceil_mode", False)),
+    )
     fill = -np.inf if reduce == "max" else 0.0
     xp = np.pad(x, [(0, 0), (0, 0), *pads], constant_values=fill)
     win = _windows(xp, kernel, strides, (1, 1))
@@ -242,7 +276,9 @@ def _affine_dequantize(a: dict[str, Any]) -> npt.NDArray[np.float32]:
     shape = [1] * q.ndim
     if np.ndim(scale):
         shape[axis] = -1
-    return (q.astype(np.float32) - np.reshape(zero, shape).astype(np.float32)) * np.reshape(scale, shape).astype(np.float32)
+    return (q.astype(np.float32) - np.reshape(zero, shape).astype(np.float32)) * np.reshape(scale, shape).astype(
+        np.float32
+    )
 
 
 def _blockwise_shift_scale(a: dict[str, Any]) -> npt.NDArray[np.float32]:
@@ -341,8 +377,15 @@ class _Op:
 class MLProgram:
     """A loaded ML Program: ``run({"image": x})`` → ``{output name: array}``."""
 
-    def __init__(self, inputs: list[TensorInfo], outputs: list[TensorInfo], ops: list[_Op],
-                 constants: dict[str, Any], metadata: dict[str, str], opset: str) -> None:
+    def __init__(
+        self,
+        inputs: list[TensorInfo],
+        outputs: list[TensorInfo],
+        ops: list[_Op],
+        constants: dict[str, Any],
+        metadata: dict[str, str],
+        opset: str,
+    ) -> None:
         self.inputs, self.outputs, self.metadata, self.opset = inputs, outputs, metadata, opset
         self._ops, self._constants = ops, constants
 
@@ -367,8 +410,10 @@ class MLProgram:
         spec = model_pb2.Model()
         try:
             spec.ParseFromString(spec_path.read_bytes())
-        except Exception as exc:  # noqa: BLE001 (protobuf's DecodeError and friends)
-            raise ProgramError(f"expected a Core ML model protobuf at {spec_path}, got {type(exc).__name__}: {exc}") from exc
+        except Exception as exc:
+            raise ProgramError(
+                f"expected a Core ML model protobuf at {spec_path}, got {type(exc).__name__}: {exc}"
+            ) from exc
         if spec.WhichOneof("Type") != "mlProgram":
             raise ProgramError(f"expected an ML Program in {spec_path}, got {spec.WhichOneof('Type')!r}")
         program = spec.mlProgram
@@ -398,8 +443,10 @@ class MLProgram:
                 continue
             bound: dict[str, list[str | Any]] = {}
             for param, arg in op.inputs.items():
-                bound[param] = [b.name if b.WhichOneof("binding") == "name" else _Const(_value(b.value, blobs))
-                                for b in arg.arguments]
+                bound[param] = [
+                    b.name if b.WhichOneof("binding") == "name" else _Const(_value(b.value, blobs))
+                    for b in arg.arguments
+                ]
             for param, attr in op.attributes.items():  # iOS16 constexpr ops keep their data here
                 if param != "name":
                     bound[param] = [_Const(_value(attr, blobs))]
@@ -423,7 +470,9 @@ class MLProgram:
                 raise ProgramError(f"expected an input named {info.name!r}, got {sorted(feeds)}")
             x = np.asarray(feeds[info.name])
             if x.shape[1:] != info.shape[1:]:
-                raise ProgramError(f"expected {info.name!r} of shape (N, {', '.join(map(str, info.shape[1:]))}), got {x.shape}")
+                raise ProgramError(
+                    f"expected {info.name!r} of shape (N, {', '.join(map(str, info.shape[1:]))}), got {x.shape}"
+                )
             env[info.name] = x.astype(info.dtype)
         for op in self._ops:
             args: dict[str, Any] = {}
@@ -474,7 +523,9 @@ def _spec_path(package: Path) -> Path:
         info = json.loads(manifest.read_text())
         entry = info["itemInfoEntries"][info["rootModelIdentifier"]]
     except (ValueError, KeyError) as exc:
-        raise ProgramError(f"expected a Core ML package manifest in {manifest}, got {type(exc).__name__}: {exc}") from exc
+        raise ProgramError(
+            f"expected a Core ML package manifest in {manifest}, got {type(exc).__name__}: {exc}"
+        ) from exc
     path = package / "Data" / entry["path"]
     if not path.is_file():
         raise ProgramError(f"expected the model specification at {path}")

@@ -42,8 +42,7 @@ def _outputs(backend: TFLiteBackend, x: npt.NDArray[Any]) -> list[dict[str, npt.
     return [backend.run(frame[None].astype(np.float32)) for frame in x]
 
 
-def tune_decoder(backend: TFLiteBackend, spec: InputSpec, root: Path, stride: int, threshold: float
-                 ) -> dict[str, Any]:
+def tune_decoder(backend: TFLiteBackend, spec: InputSpec, root: Path, stride: int, threshold: float) -> dict[str, Any]:
     """The (region, lesion) thresholds with the best ARCADE score + F1 on ARCADE train frames.
 
     Returns:
@@ -59,18 +58,22 @@ def tune_decoder(backend: TFLiteBackend, spec: InputSpec, root: Path, stride: in
     for region_t, lesion_t in itertools.product(REGION_THRESHOLDS, LESION_THRESHOLDS):
         if lesion_t < region_t:
             continue
-        config = PostprocessConfig(threshold=threshold, lesion_threshold=lesion_t, stride=stride,
-                                   decoder="regions", region_threshold=region_t)
+        config = PostprocessConfig(
+            threshold=threshold, lesion_threshold=lesion_t, stride=stride, decoder="regions", region_threshold=region_t
+        )
         figures = score_outputs(frames, probabilities, maps, spec, config)
         objective = figures["arcade_score"] + figures["f1"]
         if objective > best[0]:
             best = (objective, {"region_threshold": region_t, "lesion_threshold": lesion_t, "figures": figures})
-    return {**best[1], "tuned_on": f"{len(frames)} ARCADE stenosis train frames (int8 model), "
-                                   "best ARCADE score + point-in-box F1"}
+    return {
+        **best[1],
+        "tuned_on": f"{len(frames)} ARCADE stenosis train frames (int8 model), best ARCADE score + point-in-box F1",
+    }
 
 
-def frame_threshold(backend: TFLiteBackend, spec: InputSpec, root: Path, synthetic: int, look: dataset.LookSpec
-                    ) -> tuple[float, str]:
+def frame_threshold(
+    backend: TFLiteBackend, spec: InputSpec, root: Path, synthetic: int, look: dataset.LookSpec
+) -> tuple[float, str]:
     """Youden's J threshold on ARCADE train positives against generated validation frames."""
     real = real_data.arcade_stenosis("train", spec, root)
     keep = real.p[:, 0] == 1
@@ -79,6 +82,8 @@ def frame_threshold(backend: TFLiteBackend, spec: InputSpec, root: Path, synthet
     synth_scores = [o["probability"].reshape(-1)[0] for o in _outputs(backend, val.x)]
     labels = np.concatenate([np.ones(len(real_scores)), val.probability[:, 0]])
     scores = np.array(real_scores + synth_scores)
-    method = (f"Youden's J on {len(real_scores)} ARCADE stenosis train frames (positives) and {synthetic} "
-              "generated validation frames of both classes (int8 model)")
+    method = (
+        f"Youden's J on {len(real_scores)} ARCADE stenosis train frames (positives) and {synthetic} "
+        "generated validation frames of both classes (int8 model)"
+    )
     return youden_threshold(labels, scores), method

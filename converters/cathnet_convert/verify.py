@@ -24,10 +24,10 @@ from cathnet.backends.tflite import TFLiteBackend
 from cathnet.bundle import ModelBundle
 from cathnet.image_input import read_image
 from cathnet.preprocess import InputSpec, preprocess
-from cathnet_train import dataset
-from cathnet_train.metrics import roc_auc
 from cathnet_convert.milexec import MLProgram
 from cathnet_convert.runtime_worker import run_each
+from cathnet_train import dataset
+from cathnet_train.metrics import roc_auc
 
 GOLDEN_SEEDS = 9_200_000  # synthetic golden frames: never used in training, calibration or tuning
 DEFAULT_REAL_DIR = Path("../shared/data/real-angiograms")
@@ -75,18 +75,21 @@ def golden_set(spec: InputSpec, n: int = 200, real_dir: Path | None = DEFAULT_RE
     return GoldenSet(np.concatenate(xs).astype(np.float32), synthetic.probability[:, 0], names)
 
 
-def _run_tflite(path: Path, outputs: dict[str, list[int]], x: npt.NDArray[np.float32]) -> dict[str, npt.NDArray[np.float32]]:
+def _run_tflite(
+    path: Path, outputs: dict[str, list[int]], x: npt.NDArray[np.float32]
+) -> dict[str, npt.NDArray[np.float32]]:
     return run_each(TFLiteBackend("litert", path, outputs, num_threads=2), x)
 
 
-def _run_program(path: Path, outputs: dict[str, list[int]], x: npt.NDArray[np.float32],
-                 batch: int = 16) -> dict[str, npt.NDArray[np.float32]]:
+def _run_program(
+    path: Path, outputs: dict[str, list[int]], x: npt.NDArray[np.float32], batch: int = 16
+) -> dict[str, npt.NDArray[np.float32]]:
     program = MLProgram.load(path)
     names = [o.name for o in program.outputs]
     if sorted(names) != sorted(outputs):
         raise ValueError(f"expected Core ML outputs {sorted(outputs)}, the program has {sorted(names)}")
     input_name = program.inputs[0].name
-    rows = [program.run({input_name: x[i:i + batch]}) for i in range(0, len(x), batch)]
+    rows = [program.run({input_name: x[i : i + batch]}) for i in range(0, len(x), batch)]
     return {k: np.concatenate([r[k] for r in rows]) for k in outputs}
 
 
@@ -97,15 +100,26 @@ def _run_coreml(path: Path, x: npt.NDArray[np.float32]) -> dict[str, npt.NDArray
     return run_each(CoreMLBackend(path), x)
 
 
-def _run_tflite_runtime(python: Path, path: Path, outputs: dict[str, list[int]],
-                        x: npt.NDArray[np.float32]) -> dict[str, npt.NDArray[np.float32]]:
+def _run_tflite_runtime(
+    python: Path, path: Path, outputs: dict[str, list[int]], x: npt.NDArray[np.float32]
+) -> dict[str, npt.NDArray[np.float32]]:
     """The int8 model under tflite-runtime, in the Python of its own environment."""
     with tempfile.TemporaryDirectory(prefix="cathnet-verify-") as tmp:
         np.save(Path(tmp) / "x.npy", x)
         done = subprocess.run(
-            [str(python), "-m", "cathnet_convert.runtime_worker", str(path), str(Path(tmp) / "x.npy"),
-             str(Path(tmp) / "out.npz"), *[f"{k}={','.join(map(str, v))}" for k, v in outputs.items()]],
-            capture_output=True, text=True, timeout=1800,
+            [
+                str(python),
+                "-m",
+                "cathnet_convert.runtime_worker",
+                str(path),
+                str(Path(tmp) / "x.npy"),
+                str(Path(tmp) / "out.npz"),
+                *[f"{k}={','.join(map(str, v))}" for k, v in outputs.items()],
+            ],
+            capture_output=True,
+            text=True,
+            timeout=1800,
+            check=False,
         )
         if done.returncode != 0:
             raise RuntimeError(f"tflite-runtime worker failed ({done.returncode}): {done.stderr.strip()[-800:]}")
@@ -113,8 +127,12 @@ def _run_tflite_runtime(python: Path, path: Path, outputs: dict[str, list[int]],
             return {k: data[k] for k in outputs}
 
 
-def compare(reference: dict[str, npt.NDArray[np.float32]], got: dict[str, npt.NDArray[np.float32]],
-            labels: npt.NDArray[np.float32], threshold: float) -> dict[str, Any]:
+def compare(
+    reference: dict[str, npt.NDArray[np.float32]],
+    got: dict[str, npt.NDArray[np.float32]],
+    labels: npt.NDArray[np.float32],
+    threshold: float,
+) -> dict[str, Any]:
     """AUC (labelled rows), call agreement at ``threshold``, and |difference| statistics.
 
     ``agreement`` is over the frames ``reference`` scores more than ``CALL_MARGIN`` from
@@ -144,7 +162,9 @@ def _judge(name: str, kind: str, row: dict[str, Any], reference_auc: float) -> l
     failures = []
     if "int8" in name and kind == "tflite":
         if reference_auc - row["auc"] > INT8_LIMITS["auc_drop"]:
-            failures.append(f"AUC {row['auc']} is more than {INT8_LIMITS['auc_drop']} below the float model's {reference_auc}")
+            failures.append(
+                f"AUC {row['auc']} is more than {INT8_LIMITS['auc_drop']} below the float model's {reference_auc}"
+            )
         limits = {k: v for k, v in INT8_LIMITS.items() if k != "auc_drop"}
     elif "int8" in name:
         limits = WEIGHT_INT8_LIMITS
@@ -158,8 +178,12 @@ def _judge(name: str, kind: str, row: dict[str, Any], reference_auc: float) -> l
     return failures
 
 
-def verify(bundle_path: Path | None = None, n: int = 200, real_dir: Path | None = DEFAULT_REAL_DIR,
-           tflite_runtime_python: Path | None = DEFAULT_TFLITE_RUNTIME_PYTHON) -> dict[str, Any]:
+def verify(
+    bundle_path: Path | None = None,
+    n: int = 200,
+    real_dir: Path | None = DEFAULT_REAL_DIR,
+    tflite_runtime_python: Path | None = DEFAULT_TFLITE_RUNTIME_PYTHON,
+) -> dict[str, Any]:
     """Runs every variant of the bundle on the golden set against its ``reference`` model.
 
     Returns:
@@ -174,7 +198,9 @@ def verify(bundle_path: Path | None = None, n: int = 200, real_dir: Path | None 
     bundle = ModelBundle.load(bundle_path)
     refs = [name for name, art in bundle.artifacts.items() if art.kind == "keras"]
     if not refs:
-        raise ValueError(f"expected a 'keras' reference artifact in {bundle.path}: rebuild it with cathnet-convert build")
+        raise ValueError(
+            f"expected a 'keras' reference artifact in {bundle.path}: rebuild it with cathnet-convert build"
+        )
     model = keras.models.load_model(bundle.artifacts[refs[0]].path, compile=False)
     spec = bundle.input_spec
     golden = golden_set(spec, n, real_dir)
@@ -187,15 +213,24 @@ def verify(bundle_path: Path | None = None, n: int = 200, real_dir: Path | None 
     variants: dict[str, dict[str, Any]] = {}
     skipped: dict[str, str] = {}
 
-    def record(name: str, kind: str, executor: str, got: dict[str, npt.NDArray[np.float32]], size: int,
-               litert: dict[str, npt.NDArray[np.float32]] | None = None) -> None:
+    def record(
+        name: str,
+        kind: str,
+        executor: str,
+        got: dict[str, npt.NDArray[np.float32]],
+        size: int,
+        litert: dict[str, npt.NDArray[np.float32]] | None = None,
+    ) -> None:
         """Compares ``got`` with the reference (and, for another runtime, with LiteRT's run)."""
         row = compare(reference, got, golden.labels, threshold) | {"bytes": size, "executor": executor}
         failures = _judge(name.split("@")[0], kind, row, reference_auc)
         if litert is not None:
             versus = compare(litert, got, golden.labels, threshold)
-            row |= {"agreement_vs_litert": versus["agreement"], "agreement_all_vs_litert": versus["agreement_all"],
-                    "max_abs_diff_vs_litert": versus["max_abs_diff"]}
+            row |= {
+                "agreement_vs_litert": versus["agreement"],
+                "agreement_all_vs_litert": versus["agreement_all"],
+                "max_abs_diff_vs_litert": versus["max_abs_diff"],
+            }
             if versus["agreement"] < RUNTIME_LIMITS["agreement"]:
                 failures.append(f"agreement with LiteRT {versus['agreement']} < {RUNTIME_LIMITS['agreement']}")
         variants[name] = row | {"passed": not failures, "failures": failures}
@@ -208,7 +243,13 @@ def verify(bundle_path: Path | None = None, n: int = 200, real_dir: Path | None 
             if name == "tflite_int8":
                 int8_litert = got
         elif art.kind == "mlpackage":
-            record(name, art.kind, "milexec (numpy reference executor)", _run_program(art.path, outputs, golden.x), art.bytes)
+            record(
+                name,
+                art.kind,
+                "milexec (numpy reference executor)",
+                _run_program(art.path, outputs, golden.x),
+                art.bytes,
+            )
             if platform.system() == "Darwin":
                 record(f"{name}@coreml", art.kind, "coreml", _run_coreml(art.path, golden.x), art.bytes)
             else:
@@ -221,14 +262,16 @@ def verify(bundle_path: Path | None = None, n: int = 200, real_dir: Path | None 
             record("tflite_int8@tflite-runtime", art.kind, "tflite-runtime 2.14", got, art.bytes, litert=int8_litert)
         else:
             skipped["tflite_int8@tflite-runtime"] = (
-                f"no tflite-runtime environment at {tflite_runtime_python} (scripts/test.sh makes .venv-tflite)")
+                f"no tflite-runtime environment at {tflite_runtime_python} (scripts/test.sh makes .venv-tflite)"
+            )
 
     real = len(golden.names) - len(golden.labels)
     return {
         "bundle": str(bundle.path),
         "model": {"id": bundle.id, "version": bundle.version},
-        "golden_set": f"{len(golden.labels)} synthetic frames (seeds {GOLDEN_SEEDS}..{GOLDEN_SEEDS + len(golden.labels) - 1}, "
-                      f"labelled: AUC) + {real} real frames from {real_dir} (agreement and differences only)",
+        "golden_set": f"{len(golden.labels)} synthetic frames "
+        f"(seeds {GOLDEN_SEEDS}..{GOLDEN_SEEDS + len(golden.labels) - 1}, "
+        f"labelled: AUC) + {real} real frames from {real_dir} (agreement and differences only)",
         "reference": f"{refs[0]} (Keras float model)",
         "reference_auc": reference_auc,
         "threshold": threshold,
@@ -237,4 +280,3 @@ def verify(bundle_path: Path | None = None, n: int = 200, real_dir: Path | None 
         "skipped": skipped,
         "passed": all(v["passed"] for v in variants.values()),
     }
-

@@ -12,6 +12,9 @@ Public API::
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _metadata_version
+
 from cathnet.analyzer import Analyzer
 from cathnet.backends import BACKENDS, available_backends
 from cathnet.bundle import ModelBundle, default_bundle_path
@@ -27,7 +30,11 @@ from cathnet.errors import (
 from cathnet.findings import DISCLAIMER, AnalysedView, Findings, Lesion, severity_for
 from cathnet.image_input import read_image
 
-__version__ = "0.1.0"
+try:
+    # One version: the installed package's metadata (pyproject.toml), never a second copy here.
+    __version__ = _metadata_version("cathnet")
+except PackageNotFoundError:  # the source tree on sys.path without an install
+    __version__ = "0+unknown"
 
 __all__ = [
     "BACKENDS",

@@ -101,11 +101,15 @@ def _tiff(data: bytes) -> tuple[int, int]:
         # readers (libtiff keeps the first), so the size checked here could differ from
         # the size decoded (found by the fuzz campaign).
         if tag <= previous:
-            raise HeaderError("image.corrupt", f"expected the TIFF's tags in ascending order, each once, got {tag} after {previous}")
+            raise HeaderError(
+                "image.corrupt", f"expected the TIFF's tags in ascending order, each once, got {tag} after {previous}"
+            )
         previous = tag
         if tag in (256, 257):
             if typ not in (3, 4) or count != 1:
-                raise HeaderError("image.corrupt", f"expected one SHORT or LONG for TIFF tag {tag}, got {count} of type {typ}")
+                raise HeaderError(
+                    "image.corrupt", f"expected one SHORT or LONG for TIFF tag {tag}, got {count} of type {typ}"
+                )
             fmt = "H" if typ == 3 else "I"
             (value,) = struct.unpack(endian + fmt, data[off + 8 : off + 8 + struct.calcsize(fmt)])
             size[tag] = value
@@ -167,7 +171,9 @@ def check_structure(fmt: str, data: bytes) -> None:
         (length,) = struct.unpack(">I", data[i : i + 4])
         kind = data[i + 4 : i + 8]
         if not kind.isalpha():
-            raise HeaderError("image.corrupt", f"expected a PNG chunk type of four letters, got {kind!r} at byte {i + 4}")
+            raise HeaderError(
+                "image.corrupt", f"expected a PNG chunk type of four letters, got {kind!r} at byte {i + 4}"
+            )
         if length > len(data) - i - 12:
             raise HeaderError(
                 "image.corrupt",

@@ -121,9 +121,7 @@ class Analyzer:
         t0 = time.perf_counter()
         return self._analyse(image_input.load(image), keep_view, t0)
 
-    def _analyse(
-        self, pixels: np.ndarray, keep_view: bool, t0: float, fitted: np.ndarray | None = None
-    ) -> Findings:
+    def _analyse(self, pixels: np.ndarray, keep_view: bool, t0: float, fitted: np.ndarray | None = None) -> Findings:
         """``predict`` on loaded ``pixels``; ``fitted``: the capture's ``Captured.fitted``
         of them, preprocessing's own first resampling already made (used when it has
         the size this model's letterbox gives them: the tensor is the same)."""
@@ -178,13 +176,22 @@ class Analyzer:
         (sx, _, tx), (_, sy, ty) = np.linalg.inv(captured.to_image)[:2]  # image → rectified: scale and shift
         in_rect = [
             dataclasses.replace(
-                l, x=sx * l.x + tx, y=sy * l.y + ty,
-                box=(sx * l.box[0] + tx, sy * l.box[1] + ty, sx * l.box[2] + tx, sy * l.box[3] + ty),
-                outline=None if l.outline is None else tuple((sx * x + tx, sy * y + ty) for x, y in l.outline),
+                lesion,
+                x=sx * lesion.x + tx,
+                y=sy * lesion.y + ty,
+                box=(
+                    sx * lesion.box[0] + tx,
+                    sy * lesion.box[1] + ty,
+                    sx * lesion.box[2] + tx,
+                    sy * lesion.box[3] + ty,
+                ),
+                outline=None
+                if lesion.outline is None
+                else tuple((sx * x + tx, sy * y + ty) for x, y in lesion.outline),
             )
-            for l in inner.lesions
+            for lesion in inner.lesions
         ]
-        lesions = [rect.lesion_to_photo(l) for l in in_rect]
+        lesions = [rect.lesion_to_photo(lesion) for lesion in in_rect]
         screen = {
             "corners": [[round(float(x), 2), round(float(y), 2)] for x, y in found.corners],
             "quality": {
@@ -195,13 +202,17 @@ class Analyzer:
             "viewport": [x0, y0, x1, y1],
             "moire_suppressed": captured.moire_suppressed,
             "rectified_size": [int(rect.size[0]), int(rect.size[1])],
-            "lesions_rectified": [l.to_dict() for l in in_rect],
+            "lesions_rectified": [lesion.to_dict() for lesion in in_rect],
         }
         timing = dict(inner.timing_ms, capture=(t1 - t0) * 1e3)
         timing["total"] = (time.perf_counter() - t0) * 1e3
         return dataclasses.replace(
-            inner, lesions=tuple(lesions), image_size=(int(pixels.shape[1]), int(pixels.shape[0])),
-            screen=screen, timing_ms=timing, warnings=tuple(i.code for i in quality.warnings),
+            inner,
+            lesions=tuple(lesions),
+            image_size=(int(pixels.shape[1]), int(pixels.shape[0])),
+            screen=screen,
+            timing_ms=timing,
+            warnings=tuple(i.code for i in quality.warnings),
         )
 
     def close(self) -> None:

@@ -124,9 +124,7 @@ class ModelBundle:
         required = ("id", "version", "input", "outputs", "postprocess", "artifacts")
         missing = [k for k in required if k not in card] if isinstance(card, dict) else list(required)
         if missing:
-            raise ModelIntegrityError(
-                "model.card_invalid", f"expected card fields {missing} in {card_path}, got none"
-            )
+            raise ModelIntegrityError("model.card_invalid", f"expected card fields {missing} in {card_path}, got none")
         spec = InputSpec.from_card(card["input"])
         artifacts = {name: _verify(folder, name, entry) for name, entry in card["artifacts"].items()}
         return cls(folder, card, spec, artifacts)
@@ -144,9 +142,7 @@ def _verify(folder: Path, name: str, entry: Any) -> Artifact:
             "model.card_invalid", f"expected artifact {name!r} inside the bundle, got {entry['file']}"
         )
     if not path.exists():
-        raise ModelIntegrityError(
-            "model.artifact_missing", f"expected artifact {name!r} at {path}, got no file"
-        )
+        raise ModelIntegrityError("model.artifact_missing", f"expected artifact {name!r} at {path}, got no file")
     got_bytes = size_of(path)
     if got_bytes != int(entry["bytes"]):
         raise ModelIntegrityError(
@@ -157,7 +153,6 @@ def _verify(folder: Path, name: str, entry: Any) -> Artifact:
     if digest != entry["sha256"]:
         raise ModelIntegrityError(
             "model.integrity",
-            f"expected {name!r} sha256 {entry['sha256'][:16]}…, got {digest[:16]}…: "
-            "the file was modified or swapped",
+            f"expected {name!r} sha256 {entry['sha256'][:16]}…, got {digest[:16]}…: the file was modified or swapped",
         )
     return Artifact(name, path, str(entry["kind"]), digest, got_bytes)

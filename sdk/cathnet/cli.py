@@ -35,17 +35,21 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--model", help="model bundle folder (default: the bundled model)")
-    common.add_argument("--backend", default="auto", choices=("auto",) + BACKENDS)
+    common.add_argument("--backend", default="auto", choices=("auto", *BACKENDS))
     common.add_argument("--threads", type=int, default=None, help="interpreter threads")
-    common.add_argument("--variant", default=None,
-                        help="bundle artifact to run, e.g. tflite_fp32 (default: int8 TFLite, or Core ML on macOS)")
+    common.add_argument(
+        "--variant",
+        default=None,
+        help="bundle artifact to run, e.g. tflite_fp32 (default: int8 TFLite, or Core ML on macOS)",
+    )
     common.add_argument("--json", action="store_true", help="machine-readable output")
 
     analyze = sub.add_parser("analyze", parents=[common], help="analyse image files or folders")
     analyze.add_argument("paths", nargs="+", metavar="PATH", help="image files or directories")
     analyze.add_argument("--overlay", metavar="DIR", help="write each image with findings drawn")
-    analyze.add_argument("--photo", action="store_true",
-                         help="inputs are photos of the monitor: find and rectify the screen first")
+    analyze.add_argument(
+        "--photo", action="store_true", help="inputs are photos of the monitor: find and rectify the screen first"
+    )
     sub.add_parser("info", parents=[common], help="model card, artifacts and backends")
     bench = sub.add_parser("bench", help="time every stage on this machine (single-stream, p50/p90/p99)")
     bench.add_argument("--json", action="store_true", help="print the bench document as JSON")
@@ -57,9 +61,15 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--stages", type=_names, default=STAGES, help=f"comma-separated, among {','.join(STAGES)}")
     bench.add_argument("--frame", action="append", metavar="PATH", help="a digital frame to use (repeatable)")
     bench.add_argument("--photo", action="append", metavar="PATH", help="a monitor photo to use (repeatable)")
-    bench.add_argument("--with-env", action="append", default=[], type=_env, metavar="PYTHON:BACKEND",
-                       help="also time BACKEND's model stages under another Python, e.g. "
-                            ".venv-tflite/bin/python:tflite-runtime (repeatable)")
+    bench.add_argument(
+        "--with-env",
+        action="append",
+        default=[],
+        type=_env,
+        metavar="PYTHON:BACKEND",
+        help="also time BACKEND's model stages under another Python, e.g. "
+        ".venv-tflite/bin/python:tflite-runtime (repeatable)",
+    )
     bench.add_argument("--queries", type=int, help="override the plan: timed queries per stage")
     bench.add_argument("--no-peak", action="store_true", help="skip the GEMM peak (the roofline's fraction)")
     return parser
@@ -111,10 +121,8 @@ def _analyze_one(
         findings = analyzer.predict(pixels, photo=photo)
     except CathNetError as exc:
         return _failure_record(path, exc.to_dict(), analyzer)
-    except Exception as exc:  # noqa: BLE001 - the contract is a record, never a traceback
-        return _failure_record(
-            path, {"code": "internal.error", "message": f"{type(exc).__name__}: {exc}"}, analyzer
-        )
+    except Exception as exc:
+        return _failure_record(path, {"code": "internal.error", "message": f"{type(exc).__name__}: {exc}"}, analyzer)
     record: dict[str, Any] = {"path": path, "ok": True, "error": None, **findings.to_dict()}
     # predict() got decoded pixels (the overlay needs them): account for the file decode here.
     timing = record["timing_ms"]
@@ -170,7 +178,10 @@ def _cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
     if not args.json:
         bundle = analyzer.bundle
         note = bundle.card.get("data_note", "")
-        out.write(f"{DISCLAIMER}\nmodel {bundle.id} {bundle.version}{note and ' (' + note + ')'}, backend {analyzer.backend}\n")
+        out.write(
+            f"{DISCLAIMER}\nmodel {bundle.id} {bundle.version}{note and ' (' + note + ')'}, "
+            f"backend {analyzer.backend}\n"
+        )
     failed = 0
     used: set[str] = set()
     for path in paths:
@@ -190,7 +201,7 @@ def _cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_info(args: argparse.Namespace, out: TextIO) -> int:
     with Analyzer(args.model, backend=args.backend, num_threads=args.threads, variant=args.variant) as analyzer:
         bundle = analyzer.bundle
-        info = {
+        info: dict[str, Any] = {
             "card": bundle.card,
             "artifacts": {name: str(a.path) for name, a in bundle.artifacts.items()},
             "backends": available_backends(),
@@ -206,8 +217,10 @@ def _cmd_info(args: argparse.Namespace, out: TextIO) -> int:
     for name, metric in card.get("metrics", {}).items():
         out.write(f"  {name}: {json.dumps(metric)}\n")
     for name, art in bundle.artifacts.items():
-        out.write(f"  artifact {name}: {art.path.name} ({art.kind}, {art.bytes} bytes)"
-                  f"{' — running' if name == analyzer.artifact else ''}\n")
+        out.write(
+            f"  artifact {name}: {art.path.name} ({art.kind}, {art.bytes} bytes)"
+            f"{' — running' if name == analyzer.artifact else ''}\n"
+        )
     for name, reason in info["backends"].items():
         out.write(f"  backend {name}: {'available' if reason is None else 'unavailable: ' + reason}\n")
     return EXIT_OK
@@ -219,27 +232,47 @@ def _cmd_bench(args: argparse.Namespace, out: TextIO) -> int:
         if args.queries < 1:
             raise CathNetError("usage.bad_queries", f"expected --queries >= 1, got {args.queries}")
         base = bench.QUICK if args.quick else bench.FULL
-        plan = bench.Plan(queries=args.queries, seconds=base.seconds, min_queries=min(base.min_queries, args.queries),
-                          warmup=base.warmup)
+        plan = bench.Plan(
+            queries=args.queries,
+            seconds=base.seconds,
+            min_queries=min(base.min_queries, args.queries),
+            warmup=base.warmup,
+        )
     options = bench.BenchOptions(
-        quick=args.quick, model=args.model, backends=args.backends, variants=args.variants, threads=args.threads,
-        stages=args.stages, frames=tuple(args.frame) if args.frame else None,
-        photos=tuple(args.photo) if args.photo else None, other_envs=tuple(args.with_env),
-        peak=not args.no_peak, plan=plan,
+        quick=args.quick,
+        model=args.model,
+        backends=args.backends,
+        variants=args.variants,
+        threads=args.threads,
+        stages=args.stages,
+        frames=tuple(args.frame) if args.frame else None,
+        photos=tuple(args.photo) if args.photo else None,
+        other_envs=tuple(args.with_env),
+        peak=not args.no_peak,
+        plan=plan,
     )
     if not args.json:
-        out.write(f"{DISCLAIMER}\ncathnet bench ({'quick' if args.quick else 'full'}): one query at a time; "
-                  "times in ms per query\n")
+        out.write(
+            f"{DISCLAIMER}\ncathnet bench ({'quick' if args.quick else 'full'}): one query at a time; "
+            "times in ms per query\n"
+        )
         out.flush()
-    doc = bench.run(options, progress=None if args.json else lambda line: (out.write(line + "\n"), out.flush()))
+
+    def progress(line: str) -> None:
+        out.write(line + "\n")
+        out.flush()
+
+    doc = bench.run(options, progress=None if args.json else progress)
     if args.json:
         out.write(json.dumps(doc) + "\n")
         return EXIT_OK
     m, peak = doc["machine"], doc["roofline"]["peak"]
     out.write(f"machine: {m['cpu']} ({m['arch']}, {m['cores_usable']} cores usable), {m['os']}\n")
     if "gflops" in peak:
-        out.write(f"roofline: {doc['roofline']['macs']} MACs per inference; peak {peak['gflops']} GFLOP/s "
-                  f"({peak['method']})\n")
+        out.write(
+            f"roofline: {doc['roofline']['macs']} MACs per inference; peak {peak['gflops']} GFLOP/s "
+            f"({peak['method']})\n"
+        )
     for skip in doc["skipped"]:
         out.write(f"skipped {skip['backend']}: {skip['reason']}\n")
     out.write(f"{len(doc['results'])} results in {doc['wall_s']} s\n")

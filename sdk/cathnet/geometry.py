@@ -12,6 +12,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from cathnet._arrays import f32
+
 
 @dataclass(frozen=True)
 class Letterbox:
@@ -58,8 +60,13 @@ class Letterbox:
         """A (height, width) map over the model input → the same map over the image's pixels."""
         new_w, new_h = self.content_size
         content = model_map[self.pad_y : self.pad_y + new_h, self.pad_x : self.pad_x + new_w]
-        return cv2.resize(np.ascontiguousarray(content, dtype=np.float32), (self.image_width, self.image_height),
-                          interpolation=cv2.INTER_LINEAR)
+        return f32(
+            cv2.resize(
+                np.ascontiguousarray(content, dtype=np.float32),
+                (self.image_width, self.image_height),
+                interpolation=cv2.INTER_LINEAR,
+            )
+        )
 
     def to_model(self, points: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """(N, 2) image pixels → model pixels."""

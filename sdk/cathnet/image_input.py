@@ -51,9 +51,7 @@ def validate_array(image: Any) -> npt.NDArray[np.uint8 | np.uint16]:
     if image.dtype.kind == "u" and image.dtype.itemsize == 2 and not image.dtype.isnative:
         image = image.astype(np.uint16)  # big-endian 16-bit (FITS, some scanners): same pixels, native order
     if image.dtype not in _DTYPES:
-        raise InvalidImageError(
-            "image.unsupported_dtype", f"expected dtype uint8 or uint16, got {image.dtype}"
-        )
+        raise InvalidImageError("image.unsupported_dtype", f"expected dtype uint8 or uint16, got {image.dtype}")
     if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (1, 3, 4)):
         raise InvalidImageError(
             "image.bad_shape",
@@ -165,9 +163,7 @@ def expand_paths(paths: list[str]) -> list[str]:
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            out.extend(
-                str(f) for f in sorted(p.iterdir()) if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES
-            )
+            out.extend(str(f) for f in sorted(p.iterdir()) if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES)
         else:
             out.append(raw)
     return out

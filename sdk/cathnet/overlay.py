@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from cathnet._arrays import u8
 from cathnet.findings import DISCLAIMER, Findings
 from cathnet.preprocess import to_grey
 
@@ -22,11 +23,12 @@ def to_display(image: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:
         lo, hi = np.percentile(grey, [0.5, 99.5])
         grey = np.clip((grey.astype(np.float32) - lo) * 255.0 / max(hi - lo, 1.0), 0, 255)
         grey = grey.astype(np.uint8)
-    return cv2.cvtColor(np.ascontiguousarray(grey), cv2.COLOR_GRAY2BGR)
+    return u8(cv2.cvtColor(np.ascontiguousarray(grey), cv2.COLOR_GRAY2BGR))
 
 
-def render(image: npt.NDArray[Any], findings: Findings,
-           heatmap: npt.NDArray[np.float32] | None = None) -> npt.NDArray[np.uint8]:
+def render(
+    image: npt.NDArray[Any], findings: Findings, heatmap: npt.NDArray[np.float32] | None = None
+) -> npt.NDArray[np.uint8]:
     """The image with lesion outlines (or boxes), %DS labels, the probability and the disclaimer.
 
     Args:
@@ -45,7 +47,7 @@ def render(image: npt.NDArray[Any], findings: Findings,
     h, w = canvas.shape[:2]
     up = max(1.0, 512.0 / max(h, w))
     if up > 1.0:
-        canvas = cv2.resize(canvas, (round(w * up), round(h * up)), interpolation=cv2.INTER_LINEAR)
+        canvas = u8(cv2.resize(canvas, (round(w * up), round(h * up)), interpolation=cv2.INTER_LINEAR))
     font_scale = max(canvas.shape[1] / 900.0, 0.5)
     thick = max(1, round(font_scale * 2))
     if findings.screen is not None:
@@ -83,7 +85,7 @@ def _wash(canvas: npt.NDArray[np.uint8], heatmap: npt.NDArray[np.float32]) -> np
     colour = cv2.applyColorMap((heat * 255).astype(np.uint8), cv2.COLORMAP_JET)
     # Opacity grows with the heat above the floor, so cold background stays untouched.
     alpha = (np.clip((heat - HEAT_FLOOR) / (1.0 - HEAT_FLOOR), 0.0, 1.0) * 0.6)[..., None]
-    return (canvas * (1.0 - alpha) + colour * alpha).astype(np.uint8)
+    return np.asarray(canvas * (1.0 - alpha) + colour * alpha, np.uint8)
 
 
 def _text(

@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from cathnet._arrays import f32
 from cathnet.findings import Lesion
 from cathnet.geometry import Letterbox
 
@@ -94,12 +95,16 @@ def find_regions(
     f = config.stride * _FINE
     h, w = lesion_map.shape[:2]
     # Cell values sit at cell centres; INTER_LINEAR with half-pixel centres puts them there.
-    region = cv2.resize(np.ascontiguousarray(lesion_map[..., 0], np.float32), (w * f, h * f),
-                        interpolation=cv2.INTER_LINEAR)
+    region = f32(
+        cv2.resize(np.ascontiguousarray(lesion_map[..., 0], np.float32), (w * f, h * f), interpolation=cv2.INTER_LINEAR)
+    )
     # %DS is read from the cells themselves: interpolated, a region's edge would mix in
     # the meaningless %DS of the cells outside it.
-    grade = cv2.resize(np.ascontiguousarray(lesion_map[..., 1], np.float32), (w * f, h * f),
-                       interpolation=cv2.INTER_NEAREST)
+    grade = f32(
+        cv2.resize(
+            np.ascontiguousarray(lesion_map[..., 1], np.float32), (w * f, h * f), interpolation=cv2.INTER_NEAREST
+        )
+    )
     lesions = _regions(region, grade, config.region_threshold, box, config)
     if not lesions and force_top and float(region.max()) > 0.0:
         lesions = _regions(region, grade, 0.5 * float(region.max()), box, config, top_only=True)
@@ -113,8 +118,14 @@ def _fine_to_model(points: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     return (points + 0.5) / _FINE - 0.5
 
 
-def _regions(region: npt.NDArray[np.float32], grade: npt.NDArray[np.float32], level: float, box: Letterbox,
-             config: PostprocessConfig, top_only: bool = False) -> tuple[Lesion, ...]:
+def _regions(
+    region: npt.NDArray[np.float32],
+    grade: npt.NDArray[np.float32],
+    level: float,
+    box: Letterbox,
+    config: PostprocessConfig,
+    top_only: bool = False,
+) -> tuple[Lesion, ...]:
     mask = (region >= level).astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     found = []
@@ -138,17 +149,20 @@ def _regions(region: npt.NDArray[np.float32], grade: npt.NDArray[np.float32], le
         contour = max(contours, key=cv2.contourArea).reshape(-1, 2).astype(np.float64)
         if len(contour) < 3:  # a one-pixel-wide region: its bounding rectangle outlines it
             contour = np.array([[0, 0], [x1 - x0 - 1, 0], [x1 - x0 - 1, y1 - y0 - 1], [0, y1 - y0 - 1]], np.float64)
-        outline = box.to_image(_fine_to_model(contour + [x0, y0]))
+        outline = box.to_image(_fine_to_model(contour + np.array([x0, y0])))
         centre = box.to_image(_fine_to_model(np.array([[x0 + px, y0 + py]], np.float64)))[0]
         xs = np.append(outline[:, 0], centre[0])
         ys = np.append(outline[:, 1], centre[1])
-        lesions.append(Lesion(
-            x=float(centre[0]), y=float(centre[1]),
-            box=(float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max())),
-            score=min(max(peak, 0.0), 1.0),
-            diameter_stenosis_percent=min(max(ds, 0.0), 100.0),
-            outline=tuple((float(x), float(y)) for x, y in outline),
-        ))
+        lesions.append(
+            Lesion(
+                x=float(centre[0]),
+                y=float(centre[1]),
+                box=(float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max())),
+                score=min(max(peak, 0.0), 1.0),
+                diameter_stenosis_percent=min(max(ds, 0.0), 100.0),
+                outline=tuple((float(x), float(y)) for x, y in outline),
+            )
+        )
     return tuple(lesions)
 
 
@@ -222,7 +236,7 @@ def heatmap_in_image(lesion_map: npt.NDArray[np.float32], box: Letterbox, stride
     """
     heat = np.ascontiguousarray(lesion_map[..., 0], dtype=np.float32)
     h, w = heat.shape
-    model = cv2.resize(heat, (w * stride, h * stride), interpolation=cv2.INTER_LINEAR)
+    model = f32(cv2.resize(heat, (w * stride, h * stride), interpolation=cv2.INTER_LINEAR))
     return np.clip(box.map_to_image(model), 0.0, 1.0)
 
 

@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from cathnet._arrays import f32
 from cathnet.errors import ModelIntegrityError
 from cathnet.geometry import Letterbox
 
@@ -60,9 +61,7 @@ class InputSpec:
                 f"percentile normalisation, got {dict(section)!r} ({exc})",
             ) from exc
         if spec.channels != 1:
-            raise ModelIntegrityError(
-                "model.card_invalid", f"expected a 1-channel model input, got {spec.channels}"
-            )
+            raise ModelIntegrityError("model.card_invalid", f"expected a 1-channel model input, got {spec.channels}")
         return spec
 
     def to_card(self) -> dict[str, Any]:
@@ -94,9 +93,7 @@ def to_grey(image: npt.NDArray[Any]) -> npt.NDArray[Any]:
     return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
 
 
-def preprocess(
-    image: npt.NDArray[Any], spec: InputSpec
-) -> tuple[npt.NDArray[np.float32], Letterbox]:
+def preprocess(image: npt.NDArray[Any], spec: InputSpec) -> tuple[npt.NDArray[np.float32], Letterbox]:
     """Turns a validated image into the model's float input.
 
     Args:
@@ -112,7 +109,7 @@ def preprocess(
     box = Letterbox.fit(w, h, spec.width, spec.height)
     new_w, new_h = box.content_size
     interp = cv2.INTER_AREA if box.scale < 1.0 else cv2.INTER_LINEAR
-    resized = cv2.resize(grey.astype(np.float32), (new_w, new_h), interpolation=interp)
+    resized = f32(cv2.resize(grey.astype(np.float32), (new_w, new_h), interpolation=interp))
     # The window and the median in one selection: the window maps linearly onto [0, 1]
     # and the median lies inside it, so the normalised median is the median normalised
     # (the letterbox's padding value).
@@ -157,8 +154,7 @@ def quantiles(values: npt.NDArray[np.float32], qs: tuple[float, ...]) -> tuple[f
     out = []
     for p in positions:
         k = int(np.floor(p))
-        a, b = stats[k], stats[min(k + 1, n - 1)]
-        diff, t = float(b - a), p - k  # the difference in float32, as numpy's interpolation takes it
-        out.append(float(a) + diff * t if t < 0.5 else float(b) - diff * (1 - t))
+        below, above = stats[k], stats[min(k + 1, n - 1)]
+        diff, t = float(above - below), p - k  # the difference in float32, as numpy's interpolation takes it
+        out.append(float(below) + diff * t if t < 0.5 else float(above) - diff * (1 - t))
     return tuple(out)
-

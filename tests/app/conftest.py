@@ -30,7 +30,12 @@ def photo_truth() -> dict:
 
 def app_env(tmp_path: Path) -> dict[str, str]:
     """The environment of a headless app process (SDL offscreen, Kivy's home in tmp_path)."""
-    env = dict(os.environ, KIVY_NO_ARGS="1", KIVY_LOG_MODE="PYTHON", KIVY_HOME=str(tmp_path / "kivy"),
-               SDL_VIDEODRIVER="offscreen")
+    env = dict(
+        os.environ,
+        KIVY_NO_ARGS="1",
+        KIVY_LOG_MODE="PYTHON",
+        KIVY_HOME=str(tmp_path / "kivy"),
+        SDL_VIDEODRIVER="offscreen",
+    )
     env.pop("DISPLAY", None)
     return env

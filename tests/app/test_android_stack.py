@@ -10,10 +10,11 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-import cathnet
 import cv2
 import numpy as np
 import pytest
+
+import cathnet
 from cathnet_bedside import review
 from cathnet_bedside.sources import StillSource
 from cathnet_bedside.storage import CaptureStore
@@ -35,8 +36,12 @@ def test_the_stack_is_the_android_one(make_analyzer) -> None:  # type: ignore[no
     assert np.__version__.startswith("1.")
 
 
-def test_preview_tracking_capture_analysis_and_report(make_analyzer, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                                      monitor_photo: Path, photo_truth: dict) -> None:
+def test_preview_tracking_capture_analysis_and_report(
+    make_analyzer,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+    monitor_photo: Path,
+    photo_truth: dict,
+) -> None:
     store = CaptureStore(tmp_path)
     steady = threading.Event()
     done: list[Outcome] = []
@@ -46,8 +51,9 @@ def test_preview_tracking_capture_analysis_and_report(make_analyzer, tmp_path: P
         if state.steady:
             steady.set()
 
-    worker = AnalysisWorker(store, make_analyzer, on_done=lambda o: (done.append(o), finished.set()),
-                            on_preview=on_preview).start()
+    worker = AnalysisWorker(
+        store, make_analyzer, on_done=lambda o: (done.append(o), finished.set()), on_preview=on_preview
+    ).start()
     photo = cathnet.read_image(monitor_photo)
     source = StillSource(photo)
     source.start(worker.offer_preview)

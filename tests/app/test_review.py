@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cathnet
 import numpy as np
 import pytest
+
+import cathnet
 from cathnet_bedside import review
 
 
@@ -31,8 +32,14 @@ def test_findings_in_words_name_every_lesion_and_the_model(analyzer: cathnet.Ana
 
 
 def test_guidance_has_a_headline_for_every_capture_gate() -> None:
-    for code in ("capture.no_screen", "capture.too_oblique", "capture.too_small", "capture.blurred",
-                 "capture.glare", "capture.moire"):
+    for code in (
+        "capture.no_screen",
+        "capture.too_oblique",
+        "capture.too_small",
+        "capture.blurred",
+        "capture.glare",
+        "capture.moire",
+    ):
         assert review.guidance_for(code, "detail").endswith("(detail)")
     assert review.guidance_for("image.truncated", "the file ends early") == "the file ends early"
 
@@ -48,6 +55,12 @@ def test_the_report_carries_image_findings_and_disclaimer(analyzer: cathnet.Anal
 
 
 def test_a_grade_just_under_a_bin_edge_never_reads_as_the_next_bin() -> None:
-    record = {"stenosis_probability": 0.6, "stenosis": True, "threshold": 0.5, "warnings": [], "model": {},
-              "lesions": [{"diameter_stenosis_percent": 49.7, "severity": "mild", "score": 0.5}]}
+    record = {
+        "stenosis_probability": 0.6,
+        "stenosis": True,
+        "threshold": 0.5,
+        "warnings": [],
+        "model": {},
+        "lesions": [{"diameter_stenosis_percent": 49.7, "severity": "mild", "score": 0.5}],
+    }
     assert "Lesion 1: 49 % DS, mild" in review.finding_lines(record)[1]

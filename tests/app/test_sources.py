@@ -5,10 +5,11 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-import cathnet
 import cv2
 import numpy as np
 import pytest
+
+import cathnet
 from cathnet_bedside.sources import PREVIEW_SIDE, StillSource, VideoSource, preview_of
 
 

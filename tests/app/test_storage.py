@@ -11,6 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+
 from cathnet import CathNetError, Findings, Lesion, read_image
 from cathnet_bedside.storage import CaptureStore, StorageError
 
@@ -31,7 +32,11 @@ def test_a_capture_is_saved_pending_with_an_anonymous_id(tmp_path: Path) -> None
     assert re.fullmatch(r"\d{8}-\d{6}-[0-9a-f]{6}", record.id)
     assert record.status == "pending" and store.pending() == [record]
     assert np.array_equal(cv2.imread(str(store.image_path(record.id))), image)  # lossless
-    assert sorted(p.name for p in (tmp_path / "captures" / record.id).iterdir()) == ["image.png", "record.json", "thumb.png"]
+    assert sorted(p.name for p in (tmp_path / "captures" / record.id).iterdir()) == [
+        "image.png",
+        "record.json",
+        "thumb.png",
+    ]
     assert not list((tmp_path / "captures").glob(".*"))  # no temporary left
 
 
@@ -74,13 +79,17 @@ def test_a_half_written_capture_is_cleaned_and_never_listed(tmp_path: Path) -> N
     assert not partial.exists()
 
 
-@pytest.mark.parametrize(("err", "code", "words"), [
-    (errno.ENOSPC, "storage.full", "full"),
-    (errno.EROFS, "storage.read_only", "read-only"),
-    (errno.EIO, "storage.failed", "could not save"),
-])
-def test_disk_errors_are_explained_and_leave_nothing_half_saved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                               err: int, code: str, words: str) -> None:
+@pytest.mark.parametrize(
+    ("err", "code", "words"),
+    [
+        (errno.ENOSPC, "storage.full", "full"),
+        (errno.EROFS, "storage.read_only", "read-only"),
+        (errno.EIO, "storage.failed", "could not save"),
+    ],
+)
+def test_disk_errors_are_explained_and_leave_nothing_half_saved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, err: int, code: str, words: str
+) -> None:
     store = CaptureStore(tmp_path)
     real_fsync = os.fsync
 

@@ -20,7 +20,7 @@ import pytest
 from tests.paths import REPO
 
 # Runs in the child, after the mount: prints one JSON object of what happened.
-_SCENARIO = r'''
+_SCENARIO = r"""
 import json, os, sys
 import cv2
 from pathlib import Path
@@ -66,7 +66,7 @@ out["listed"] = [r.id for r in store.list()]
 out["first"] = first.id
 out["first_intact"] = bool(np.array_equal(cv2.imread(str(store.image_path(first.id))), image))
 print(json.dumps(out))
-'''
+"""
 
 
 @lru_cache(maxsize=1)
@@ -74,8 +74,12 @@ def _can_mount() -> str | None:
     """None when a private tmpfs can be mounted here, else why not."""
     if shutil.which("unshare") is None:
         return "no unshare(1) on this machine"
-    probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"],
-                           capture_output=True, text=True)
+    probe = subprocess.run(
+        ["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     return None if probe.returncode == 0 else f"cannot mount a tmpfs here: {probe.stderr.strip()}"
 
 
@@ -87,8 +91,14 @@ def _run(scenario: str, tmp_path: Path) -> dict:
     root.mkdir()
     # 512 kB: room for a few small captures, so "full" is reached quickly
     command = f'mount -t tmpfs -o size=512k tmpfs "{root}" && exec "{sys.executable}" -c "$0" "{root}" {scenario}'
-    run = subprocess.run(["unshare", "-m", "sh", "-c", command, _SCENARIO], cwd=REPO, capture_output=True, text=True,
-                         timeout=120)
+    run = subprocess.run(
+        ["unshare", "-m", "sh", "-c", command, _SCENARIO],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     return json.loads(run.stdout.strip().splitlines()[-1])
 

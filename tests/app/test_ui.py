@@ -22,8 +22,15 @@ pytestmark = pytest.mark.slow
 
 
 def _bedside(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cathnet_bedside", "--data-dir", str(tmp_path / "data"), *args], check=False,
-                          cwd=REPO, env=app_env(tmp_path), capture_output=True, text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "cathnet_bedside", "--data-dir", str(tmp_path / "data"), *args],
+        check=False,
+        cwd=REPO,
+        env=app_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 def _screenshot(path: Path) -> np.ndarray:
@@ -36,9 +43,15 @@ def _screenshot(path: Path) -> np.ndarray:
 
 def test_capture_review_history_flow_with_touches(tmp_path: Path, monitor_photo: Path, photo_truth: dict) -> None:
     out = tmp_path / "result.json"
-    done = subprocess.run([sys.executable, "-m", "tests.app.ui_driver", str(out), str(tmp_path / "data"),
-                           str(monitor_photo)], check=False, cwd=REPO, env=app_env(tmp_path), capture_output=True, text=True,
-                          timeout=180)
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.app.ui_driver", str(out), str(tmp_path / "data"), str(monitor_photo)],
+        check=False,
+        cwd=REPO,
+        env=app_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     r = json.loads(out.read_text())
     assert "error" not in r, r
@@ -62,12 +75,14 @@ def test_capture_review_history_flow_with_touches(tmp_path: Path, monitor_photo:
     assert r["predict_threads"] and set(r["predict_threads"]) == {"cathnet-analysis"}
 
 
-@pytest.mark.parametrize(("photo", "status", "error"), [
-    ("monitor_photo.jpg", "done", None),  # the review screen
-    ("no_monitor.jpg", "failed", "capture.no_screen"),  # the guidance, and still exit 0
-])
-def test_scripted_mode_shows_the_screen_and_exits_0(tmp_path: Path, photo: str, status: str,
-                                                   error: str | None) -> None:
+@pytest.mark.parametrize(
+    ("photo", "status", "error"),
+    [
+        ("monitor_photo.jpg", "done", None),  # the review screen
+        ("no_monitor.jpg", "failed", "capture.no_screen"),  # the guidance, and still exit 0
+    ],
+)
+def test_scripted_mode_shows_the_screen_and_exits_0(tmp_path: Path, photo: str, status: str, error: str | None) -> None:
     shot = tmp_path / "shot.png"
     done = _bedside(tmp_path, "--image", str(APP_SAMPLES / photo), "--screenshot", str(shot))
     assert done.returncode == 0, done.stderr[-2000:]
@@ -79,14 +94,17 @@ def test_scripted_mode_shows_the_screen_and_exits_0(tmp_path: Path, photo: str, 
     assert Path(photo).stem not in capture.name  # no original file name in the store
 
 
-def test_scripted_capture_screen_and_a_digital_frame(tmp_path: Path, monitor_photo: Path,
-                                                     sample_paths: list[Path]) -> None:
-    done = _bedside(tmp_path, "--image", str(monitor_photo), "--screen", "capture",
-                    "--screenshot", str(tmp_path / "capture.png"))
+def test_scripted_capture_screen_and_a_digital_frame(
+    tmp_path: Path, monitor_photo: Path, sample_paths: list[Path]
+) -> None:
+    done = _bedside(
+        tmp_path, "--image", str(monitor_photo), "--screen", "capture", "--screenshot", str(tmp_path / "capture.png")
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     _screenshot(tmp_path / "capture.png")
-    done = _bedside(tmp_path, "--frame", str(sample_paths[0]), "--screen", "history",
-                    "--screenshot", str(tmp_path / "history.png"))
+    done = _bedside(
+        tmp_path, "--frame", str(sample_paths[0]), "--screen", "history", "--screenshot", str(tmp_path / "history.png")
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     _screenshot(tmp_path / "history.png")
     records = [json.loads((c / "record.json").read_text()) for c in (tmp_path / "data" / "captures").iterdir()]
@@ -107,7 +125,6 @@ def test_bad_files_are_refused_clearly(tmp_path: Path) -> None:
 
 def test_scripted_video_as_the_camera(tmp_path: Path, monitor_photo: Path) -> None:
     import cathnet
-
     from tests.app.test_sources import write_clip
 
     clip = write_clip(tmp_path / "clip.avi", cathnet.read_image(monitor_photo), frames=30)
@@ -122,8 +139,9 @@ def test_scripted_video_as_the_camera(tmp_path: Path, monitor_photo: Path) -> No
     _screenshot(tmp_path / "bad.png")
 
 
-def test_the_app_analyses_captures_left_pending_at_its_next_start(tmp_path: Path, monitor_photo: Path,
-                                                                 sample_paths: list[Path]) -> None:
+def test_the_app_analyses_captures_left_pending_at_its_next_start(
+    tmp_path: Path, monitor_photo: Path, sample_paths: list[Path]
+) -> None:
     import cathnet
     from cathnet_bedside.storage import CaptureStore
 

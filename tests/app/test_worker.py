@@ -9,12 +9,12 @@ import sys
 import threading
 from pathlib import Path
 
-import cathnet
 import numpy as np
 import pytest
+
+import cathnet
 from cathnet_bedside.storage import CaptureStore
 from cathnet_bedside.worker import AnalysisWorker, Outcome
-
 from tests.paths import REPO
 
 
@@ -50,8 +50,9 @@ def _run(store: CaptureStore, capture_id: str) -> _Recorder:
     return recorder
 
 
-def test_a_photo_is_analysed_off_the_calling_thread_and_stored(tmp_path: Path, monitor_photo: Path,
-                                                               photo_truth: dict) -> None:
+def test_a_photo_is_analysed_off_the_calling_thread_and_stored(
+    tmp_path: Path, monitor_photo: Path, photo_truth: dict
+) -> None:
     store = CaptureStore(tmp_path)
     record = store.save(cathnet.read_image(monitor_photo), "photo")
     recorder = _run(store, record.id)
@@ -111,10 +112,14 @@ time.sleep(120)
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
-def test_a_capture_killed_midway_is_pending_on_restart_and_then_analysed(tmp_path: Path,
-                                                                        monitor_photo: Path) -> None:
-    child = subprocess.Popen([sys.executable, "-c", _KILLED_CHILD, str(tmp_path), str(monitor_photo)],
-                             stdout=subprocess.PIPE, text=True, cwd=REPO, env=dict(os.environ))
+def test_a_capture_killed_midway_is_pending_on_restart_and_then_analysed(tmp_path: Path, monitor_photo: Path) -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_CHILD, str(tmp_path), str(monitor_photo)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        env=dict(os.environ),
+    )
     try:
         line = child.stdout.readline()
         assert line.startswith("ANALYSING"), line

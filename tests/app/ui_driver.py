@@ -22,24 +22,27 @@ from cathnet_bedside.app import Options, configure_kivy
 
 def main(result_path: Path, data_dir: Path, photo: Path) -> int:
     configure_kivy()
-    import cathnet
-    from cathnet_bedside.bedside import BedsideApp
     from kivy.clock import Clock
     from kivy.core.window import Window
     from kivy.tests.common import UnitTestTouch
     from kivy.uix.button import Button
     from kivy.uix.popup import Popup
 
+    import cathnet
+    from cathnet_bedside.bedside import BedsideApp
+
     predict_threads: list[str] = []
 
     class Recording(cathnet.Analyzer):
         def predict(self, *args: Any, **kwargs: Any) -> cathnet.Findings:
-            predict_threads.append("main" if threading.current_thread() is threading.main_thread()
-                                   else threading.current_thread().name)
+            predict_threads.append(
+                "main" if threading.current_thread() is threading.main_thread() else threading.current_thread().name
+            )
             return super().predict(*args, **kwargs)
 
-    app = BedsideApp(Options(data_dir=data_dir, image=photo, screen="capture"),
-                            make_analyzer=lambda: Recording(backend="litert"))
+    app = BedsideApp(
+        Options(data_dir=data_dir, image=photo, screen="capture"), make_analyzer=lambda: Recording(backend="litert")
+    )
     result: dict[str, Any] = {}
     state = {"step": "wait_steady", "frames": 0}
 
@@ -55,8 +58,13 @@ def main(result_path: Path, data_dir: Path, photo: Path) -> int:
     def record_review() -> None:
         record = app.store.record(app.review_screen.record.id)
         rev = app.review_screen
-        result["review"] = {"status": record.status, "verdict": rev.verdict.text, "lines": rev.lines.text,
-                            "id": record.id, "has_image": rev.image.texture is not None}
+        result["review"] = {
+            "status": record.status,
+            "verdict": rev.verdict.text,
+            "lines": rev.lines.text,
+            "id": record.id,
+            "has_image": rev.image.texture is not None,
+        }
 
     def export() -> None:
         touch(buttons(app.review_screen, "Export report")[0])
@@ -68,8 +76,11 @@ def main(result_path: Path, data_dir: Path, photo: Path) -> int:
 
     def reopened() -> None:
         rev = app.review_screen
-        result["reopened"] = {"current": app.manager.current, "id": rev.record.id if rev.record else None,
-                              "verdict": rev.verdict.text}
+        result["reopened"] = {
+            "current": app.manager.current,
+            "id": rev.record.id if rev.record else None,
+            "verdict": rev.verdict.text,
+        }
 
     def after_delete() -> None:
         result["after_delete"] = {"opens": len(buttons(app.history_screen, "Open")), "captures": len(app.store.list())}
@@ -89,8 +100,11 @@ def main(result_path: Path, data_dir: Path, photo: Path) -> int:
         reopened,
         lambda: touch(buttons(app.review_screen, "History")[0]),
         lambda: touch(buttons(app.history_screen, "Delete")[0]),
-        lambda: result.__setitem__("delete_asks", [len(buttons(p, "Delete")) for p in Window.children
-                                                   if isinstance(p, Popup)] == [1] and len(app.store.list()) == 1),
+        lambda: result.__setitem__(
+            "delete_asks",
+            [len(buttons(p, "Delete")) for p in Window.children if isinstance(p, Popup)] == [1]
+            and len(app.store.list()) == 1,
+        ),
         lambda: touch(next(b for p in Window.children if isinstance(p, Popup) for b in buttons(p, "Delete"))),
         after_delete,
         lambda: touch(buttons(app.history_screen, "New capture")[0]),

@@ -20,8 +20,27 @@ from tests.paths import REPO
 @pytest.fixture(scope="module")
 def run_file(tmp_path_factory) -> Path:
     out = io.StringIO()
-    assert cathnet_main(["bench", "--json", "--queries", "3", "--stages", "preprocess,inference", "--threads", "1",
-                         "--backends", "litert", "--variants", "tflite_int8", "--no-peak"], out=out) == 0
+    assert (
+        cathnet_main(
+            [
+                "bench",
+                "--json",
+                "--queries",
+                "3",
+                "--stages",
+                "preprocess,inference",
+                "--threads",
+                "1",
+                "--backends",
+                "litert",
+                "--variants",
+                "tflite_int8",
+                "--no-peak",
+            ],
+            out=out,
+        )
+        == 0
+    )
     path = tmp_path_factory.mktemp("bench") / "run.json"
     path.write_text(out.getvalue())
     return path
@@ -39,7 +58,9 @@ def _check(*args: str) -> tuple[int, str]:
 
 
 def test_a_run_within_its_budgets_passes(run_file: Path, tmp_path: Path) -> None:
-    targets = _targets(tmp_path, '''
+    targets = _targets(
+        tmp_path,
+        """
 [[targets.here.budgets]]
 name = "inference"
 variant = "tflite_int8"
@@ -49,21 +70,25 @@ p90_ms = 10000
 [[targets.here.budgets]]
 name = "preprocess"
 p99_ms = 10000
-''')
+""",
+    )
     code, text = _check(run_file, "--target", "here", "--targets", targets)
     assert code == 0, text
     assert "3 within, 0 failed" in text
 
 
 def test_a_breach_and_an_unmeasured_stage_fail(run_file: Path, tmp_path: Path) -> None:
-    targets = _targets(tmp_path, '''
+    targets = _targets(
+        tmp_path,
+        """
 [[targets.here.budgets]]
 name = "inference"
 p50_ms = 0.0001
 [[targets.here.budgets]]
 name = "end_to_end_photo"
 p90_ms = 40
-''')
+""",
+    )
     code, text = _check(run_file, "--target", "here", "--targets", targets)
     assert code == 1
     assert "BREACH     inference tflite_int8 litert 1t: p50" in text
@@ -82,10 +107,13 @@ def test_a_regression_against_the_baseline_fails(run_file: Path, tmp_path: Path)
     assert code == 1 and text.count("REGRESSION") == 2 and "(2.00x)" in text
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--target", "moon-base"], "expected a target among"),
-    ([], "expected --target NAME and/or --baseline FILE"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--target", "moon-base"], "expected a target among"),
+        ([], "expected --target NAME and/or --baseline FILE"),
+    ],
+)
 def test_usage_errors_exit_2(run_file: Path, args: list[str], message: str) -> None:
     code, text = _check(run_file, *args)
     assert code == 2 and message in text
@@ -112,9 +140,23 @@ def test_the_shipped_targets_budget_known_stages_on_each_device() -> None:
 @pytest.mark.slow
 def test_a_pytest_benchmark_file_is_read_by_its_stage_names(tmp_path: Path) -> None:
     out = tmp_path / "pb.json"
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           "benchmarks/test_model.py::test_pipeline[1-preprocess-300]", "--benchmark-only",
-                           f"--benchmark-json={out}"], cwd=REPO, capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "benchmarks/test_model.py::test_pipeline[1-preprocess-300]",
+            "--benchmark-only",
+            f"--benchmark-json={out}",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout[-2000:]
     (result,) = load_results(out)
     assert (result["name"], result["threads"], result["variant"]) == ("preprocess", 1, None)

@@ -15,8 +15,27 @@ from cathnet.cli import main as cathnet_main
 @pytest.fixture(scope="module")
 def doc() -> dict:
     out = io.StringIO()
-    assert cathnet_main(["bench", "--json", "--queries", "3", "--stages", "invoke,inference,predict", "--threads", "1",
-                         "--backends", "litert", "--variants", "tflite_int8,tflite_fp32", "--no-peak"], out=out) == 0
+    assert (
+        cathnet_main(
+            [
+                "bench",
+                "--json",
+                "--queries",
+                "3",
+                "--stages",
+                "invoke,inference,predict",
+                "--threads",
+                "1",
+                "--backends",
+                "litert",
+                "--variants",
+                "tflite_int8,tflite_fp32",
+                "--no-peak",
+            ],
+            out=out,
+        )
+        == 0
+    )
     run = json.loads(out.getvalue())
     run["ratios"] = ratios(run["results"])
     return run
@@ -25,10 +44,12 @@ def doc() -> dict:
 def test_ratios_are_taken_from_the_one_thread_litert_results(doc: dict) -> None:
     by = {(r["name"], r["variant"]): r for r in doc["results"]}
     q = doc["ratios"]
-    assert q["int8_speedup_over_fp32_1t"] == round(by["inference", "tflite_fp32"]["p50_ms"]
-                                                   / by["inference", "tflite_int8"]["p50_ms"], 3)
-    assert q["predict_p50_over_int8_invoke_p50_1t"] == round(by["predict", "tflite_int8"]["p50_ms"]
-                                                             / by["invoke", "tflite_int8"]["p50_ms"], 3)
+    assert q["int8_speedup_over_fp32_1t"] == round(
+        by["inference", "tflite_fp32"]["p50_ms"] / by["inference", "tflite_int8"]["p50_ms"], 3
+    )
+    assert q["predict_p50_over_int8_invoke_p50_1t"] == round(
+        by["predict", "tflite_int8"]["p50_ms"] / by["invoke", "tflite_int8"]["p50_ms"], 3
+    )
     assert q["end_to_end_photo_p90_ms_1t"] is None  # not in this run
 
 

@@ -22,9 +22,17 @@ def test_build_bundle_loads_in_the_sdk(tmp_path: Path) -> None:
     keras.utils.set_random_seed(1)
     model = build_model(InputSpec(), growth=4)
     model.save(tmp_path / "m.keras")
-    card = build_bundle(tmp_path / "m.keras", tmp_path / "bundle", calibration_frames=8, validation_frames=24,
-                        calibration_photos=4)
-    assert set(card["artifacts"]) == {"tflite_int8", "tflite_fp16", "tflite_fp32", "coreml", "coreml_int8w", "reference"}
+    card = build_bundle(
+        tmp_path / "m.keras", tmp_path / "bundle", calibration_frames=8, validation_frames=24, calibration_photos=4
+    )
+    assert set(card["artifacts"]) == {
+        "tflite_int8",
+        "tflite_fp16",
+        "tflite_fp32",
+        "coreml",
+        "coreml_int8w",
+        "reference",
+    }
     art = card["artifacts"]["tflite_int8"]
     assert (tmp_path / "bundle" / art["file"]).stat().st_size == art["bytes"]
     assert "photographed" in card["int8_calibration"]
@@ -62,8 +70,15 @@ def test_core_ml_packages_carry_the_card(tmp_path: Path) -> None:
 
     keras.utils.set_random_seed(2)
     build_model(InputSpec(), growth=4).save(tmp_path / "m.keras")
-    card = build_bundle(tmp_path / "m.keras", tmp_path / "bundle", "cathnet-test", "1.2.3", calibration_frames=8,
-                        validation_frames=24, calibration_photos=4)
+    card = build_bundle(
+        tmp_path / "m.keras",
+        tmp_path / "bundle",
+        "cathnet-test",
+        "1.2.3",
+        calibration_frames=8,
+        validation_frames=24,
+        calibration_photos=4,
+    )
     for name in ("coreml", "coreml_int8w"):
         program = MLProgram.load(tmp_path / "bundle" / card["artifacts"][name]["file"])
         meta = program.metadata

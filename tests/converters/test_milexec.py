@@ -95,8 +95,12 @@ def _mil_package(tmp_path: Path, body, shape=(1, 3, 11, 11)) -> Path:
     def program(x):
         return body(mb, x)
 
-    mlmodel = ct.convert(program, convert_to="mlprogram", compute_precision=ct.precision.FLOAT32,
-                         minimum_deployment_target=ct.target.iOS16)
+    mlmodel = ct.convert(
+        program,
+        convert_to="mlprogram",
+        compute_precision=ct.precision.FLOAT32,
+        minimum_deployment_target=ct.target.iOS16,
+    )
     path = tmp_path / "p.mlpackage"
     mlmodel.save(str(path))
     return path

@@ -27,7 +27,9 @@ from cathnet_convert.verify import CALL_MARGIN, FLOAT_LIMITS, WEIGHT_INT8_LIMITS
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
 RUNTIME_PYTHON = REPO / ".venv-tflite" / "bin" / "python"
-N = 48  # synthetic golden frames: both classes, and an AUC that one swapped pair moves by < 0.01 (at 24 it moved 1.4 points)
+# Synthetic golden frames: both classes, and an AUC that one swapped pair moves by < 0.01
+# (at 24 it moved 1.4 points).
+N = 48
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +59,12 @@ def test_agreement_counts_decided_calls_only() -> None:
     ref = np.array([0.2, 0.495, 0.8, 0.9], np.float32)
     got = np.array([0.2, 0.505, 0.8, 0.6 - 0.3], np.float32)
     lesion_map = np.zeros((4, 2, 2, 2), np.float32)
-    row = compare({"probability": ref, "lesion_map": lesion_map}, {"probability": got, "lesion_map": lesion_map},
-                  np.array([0, 1, 0, 1], np.float32), threshold)
+    row = compare(
+        {"probability": ref, "lesion_map": lesion_map},
+        {"probability": got, "lesion_map": lesion_map},
+        np.array([0, 1, 0, 1], np.float32),
+        threshold,
+    )
     assert abs(0.495 - threshold) <= CALL_MARGIN
     assert row["undecided"] == 1
     assert row["agreement"] == pytest.approx(2 / 3, abs=1e-4)  # the far flip counts
@@ -97,8 +103,21 @@ def test_a_wrong_input_scale_is_caught(tmp_path: Path) -> None:
     assert not result["passed"]
     assert not result["variants"]["tflite_fp32"]["passed"]
     assert result["variants"]["tflite_int8"]["passed"]  # only the broken one is blamed
-    assert main(["verify", str(bundle), "--n", str(N), "--real-dir", str(tmp_path / "none"),
-                 "--tflite-runtime-python", str(tmp_path / "none")]) == 1
+    assert (
+        main(
+            [
+                "verify",
+                str(bundle),
+                "--n",
+                str(N),
+                "--real-dir",
+                str(tmp_path / "none"),
+                "--tflite-runtime-python",
+                str(tmp_path / "none"),
+            ]
+        )
+        == 1
+    )
 
 
 def test_a_swapped_layout_is_caught(tmp_path: Path) -> None:
@@ -115,8 +134,18 @@ def test_a_swapped_layout_is_caught(tmp_path: Path) -> None:
 
 
 def test_verify_json_on_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    status = main(["verify", "--json", "--n", "8", "--real-dir", str(tmp_path / "none"),
-                   "--tflite-runtime-python", str(tmp_path / "none")])
+    status = main(
+        [
+            "verify",
+            "--json",
+            "--n",
+            "8",
+            "--real-dir",
+            str(tmp_path / "none"),
+            "--tflite-runtime-python",
+            str(tmp_path / "none"),
+        ]
+    )
     out = json.loads(capsys.readouterr().out)
     assert status == (0 if out["passed"] else 1)
     assert {"reference_auc", "variants"} <= out.keys()
@@ -135,7 +164,9 @@ def test_a_bundle_without_reference_is_a_usage_error(tmp_path: Path, capsys: pyt
     assert "reference" in json.loads(capsys.readouterr().out)["error"]["message"]
 
 
-@pytest.mark.skipif(not RUNTIME_PYTHON.exists(), reason="no .venv-tflite here (scripts/test.sh makes it before the tests)")
+@pytest.mark.skipif(
+    not RUNTIME_PYTHON.exists(), reason="no .venv-tflite here (scripts/test.sh makes it before the tests)"
+)
 def test_the_int8_model_under_tflite_runtime() -> None:
     # tflite-runtime's reference int8 kernels round otherwise than LiteRT's: on 48 frames its
     # AUC sat 0.018 under the float model's (a pair or two), on 120 0.007, on verify's 280 0.006.

@@ -39,12 +39,12 @@ HANG_SECONDS = 60
 # header's word would show here.
 PEAK_GROWTH_MB = 768
 
-_common = dict(
-    deadline=None,  # no timing in tests: a hang is caught by the watchdog, speed by benchmarks/
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
-    print_blob=True,
-)
+_common = {
+    "deadline": None,  # no timing in tests: a hang is caught by the watchdog, speed by benchmarks/
+    "database": None,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+    "print_blob": True,
+}
 settings.register_profile("ci", derandomize=True, **_common)
 settings.register_profile("long", derandomize=False, **_common)
 settings.load_profile("long" if LONG else "ci")

@@ -22,15 +22,27 @@ from tests.fuzz.conftest import check_error, check_findings, examples, guarded
 pytestmark = [pytest.mark.slow, pytest.mark.fuzz, pytest.mark.filterwarnings("ignore::RuntimeWarning")]
 
 DTYPES = [
-    "uint8", "uint16", ">u2", "int8", "int16", "int32", "uint32", "int64", "float16", "float32",
-    "float64", "bool", "complex64", "object", "U1", "datetime64[s]",
+    "uint8",
+    "uint16",
+    ">u2",
+    "int8",
+    "int16",
+    "int32",
+    "uint32",
+    "int64",
+    "float16",
+    "float32",
+    "float64",
+    "bool",
+    "complex64",
+    "object",
+    "U1",
+    "datetime64[s]",
 ]
 # Up to 2 M elements per case (a 1448 x 1448 frame): big enough for every code path,
 # small enough for thousands of cases in CI.
 MAX_ELEMENTS = 2_000_000
-_SIDE = st.one_of(
-    st.integers(0, 3), st.integers(60, 68), st.integers(64, 400), st.sampled_from([1000, 1448, 20_000])
-)
+_SIDE = st.one_of(st.integers(0, 3), st.integers(60, 68), st.integers(64, 400), st.sampled_from([1000, 1448, 20_000]))
 _KINDS = ["zeros", "max", "min", "noise", "low_noise", "gradient", "checker", "stripes", "hot_pixels", "nan", "inf"]
 
 
@@ -164,4 +176,3 @@ def test_the_strategy_reaches_the_model() -> None:
 
     draw()
     assert 0.3 <= np.mean(valid) <= 0.9, np.mean(valid)
-

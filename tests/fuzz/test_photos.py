@@ -45,9 +45,23 @@ def damaged_photo(draw: st.DrawFn) -> np.ndarray:
     h, w = image.shape[:2]
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     for _ in range(draw(st.integers(1, 4))):
-        op = draw(st.sampled_from([
-            "crop", "scale", "rotate", "mirror", "paint", "noise", "gain", "invert", "posterise", "stripes", "blur",
-        ]))
+        op = draw(
+            st.sampled_from(
+                [
+                    "crop",
+                    "scale",
+                    "rotate",
+                    "mirror",
+                    "paint",
+                    "noise",
+                    "gain",
+                    "invert",
+                    "posterise",
+                    "stripes",
+                    "blur",
+                ]
+            )
+        )
         h, w = image.shape[:2]
         if op == "crop":
             x0, y0 = int(rng.uniform(0, 0.5) * w), int(rng.uniform(0, 0.5) * h)
@@ -64,7 +78,9 @@ def damaged_photo(draw: st.DrawFn) -> np.ndarray:
         elif op == "paint":
             x0, y0 = int(rng.uniform(0, w)), int(rng.uniform(0, h))
             image = image.copy()
-            image[y0 : y0 + int(rng.uniform(0.1, 0.6) * h), x0 : x0 + int(rng.uniform(0.1, 0.6) * w)] = rng.integers(0, 256)
+            image[y0 : y0 + int(rng.uniform(0.1, 0.6) * h), x0 : x0 + int(rng.uniform(0.1, 0.6) * w)] = rng.integers(
+                0, 256
+            )
         elif op == "noise":
             image = np.clip(image + rng.normal(0, rng.uniform(5, 80), image.shape), 0, 255).astype(np.uint8)
         elif op == "gain":

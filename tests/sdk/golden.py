@@ -24,8 +24,9 @@ def load() -> dict[str, Any]:
     return json.loads(GOLDEN.read_text())
 
 
-def compare(expected: dict[str, Any], got: dict[str, Any],
-            probability_tolerance: float = PROBABILITY_TOLERANCE) -> list[str]:
+def compare(
+    expected: dict[str, Any], got: dict[str, Any], probability_tolerance: float = PROBABILITY_TOLERANCE
+) -> list[str]:
     """Differences beyond quantisation tolerance between two records (empty if none)."""
     problems = []
     dp = abs(expected["stenosis_probability"] - got["stenosis_probability"])

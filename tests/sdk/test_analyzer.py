@@ -105,7 +105,7 @@ def test_keep_view_returns_what_the_model_looked_at(analyzer: cathnet.Analyzer, 
     view = findings.view
     assert view.image.shape == image.shape
     assert view.heatmap.shape == image.shape[:2] and view.heatmap.dtype == np.float32
-    assert 0.0 <= view.heatmap.min() and view.heatmap.max() <= 1.0
+    assert view.heatmap.min() >= 0.0 and view.heatmap.max() <= 1.0
     assert view.lesions == findings.lesions
     top = findings.top_lesion
     # The heatmap peaks where the top lesion is (within a lesion-map cell, 8 model px).

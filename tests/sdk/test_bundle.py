@@ -89,8 +89,12 @@ def test_unparseable_card(tmp_path: Path) -> None:
         lambda card: card["outputs"]["probability"].update(shape=[2]),  # nor an output
     ],
 )
-def test_a_card_that_does_not_match_its_model_is_refused(tmp_path: Path, mutate, capsys,  # type: ignore[no-untyped-def]
-                                                         sample_paths: list[Path]) -> None:
+def test_a_card_that_does_not_match_its_model_is_refused(
+    tmp_path: Path,
+    mutate,
+    capsys,  # type: ignore[no-untyped-def]
+    sample_paths: list[Path],
+) -> None:
     """The files verify (sha256), but the model does not take or give what the card says:
     refused when the analyzer is built, and the CLI exits 2 with the code."""
     dst = _copy(tmp_path)
@@ -107,8 +111,11 @@ def test_a_card_that_does_not_match_its_model_is_refused(tmp_path: Path, mutate,
     assert "model.integrity" in capsys.readouterr().err
 
 
-def test_tampered_and_truncated_bundles_exit_the_cli_with_2(tmp_path: Path, capsys,  # type: ignore[no-untyped-def]
-                                                           sample_paths: list[Path]) -> None:
+def test_tampered_and_truncated_bundles_exit_the_cli_with_2(
+    tmp_path: Path,
+    capsys,  # type: ignore[no-untyped-def]
+    sample_paths: list[Path],
+) -> None:
     for damage in ("tamper", "truncate"):
         dst = _copy(tmp_path / damage)
         model = dst / json.loads((dst / "model.json").read_text())["artifacts"]["tflite_int8"]["file"]

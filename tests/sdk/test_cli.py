@@ -17,8 +17,19 @@ import pytest
 
 from cathnet.cli import main
 
-RECORD_KEYS = {"path", "ok", "error", "stenosis_probability", "stenosis", "threshold", "lesions",
-               "screen", "timing_ms", "model", "backend"}
+RECORD_KEYS = {
+    "path",
+    "ok",
+    "error",
+    "stenosis_probability",
+    "stenosis",
+    "threshold",
+    "lesions",
+    "screen",
+    "timing_ms",
+    "model",
+    "backend",
+}
 
 
 def _run(args: list[str]) -> tuple[int, str]:
@@ -48,7 +59,9 @@ def mixed_inputs(tmp_path_factory: pytest.TempPathFactory, sample_paths: list[Pa
     (d / "text.png").write_text("this is not an image\n")
     cv2.imwrite(str(d / "tiny.png"), np.zeros((2, 2), np.uint8))
     ihdr = b"IHDR" + struct.pack(">IIBBBBB", 60000, 60000, 8, 0, 0, 0, 0)
-    (d / "bomb.png").write_bytes(b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + ihdr + struct.pack(">I", zlib.crc32(ihdr)))
+    (d / "bomb.png").write_bytes(
+        b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + ihdr + struct.pack(">I", zlib.crc32(ihdr))
+    )
     bad = [d / n for n in ("empty.png", "truncated.png", "text.png", "tiny.png", "bomb.png")]
     return paths + bad + [d / "missing.png"]
 
@@ -60,12 +73,18 @@ def test_json_lines_one_record_per_input_in_order(mixed_inputs: list[Path], tmp_
     assert [r["path"] for r in records] == list(map(str, mixed_inputs))
     by_name = {Path(r["path"]).name: r for r in records}
     for r in records:
-        assert RECORD_KEYS <= r.keys()
+        assert r.keys() >= RECORD_KEYS
     for name in ("good_8bit.png", "good_16bit.png", "good_rgba.png", "good.jpg", "good_wide.png"):
         assert by_name[name]["ok"] and by_name[name]["error"] is None
         assert Path(by_name[name]["overlay"]).is_file()
-    expected = {"empty.png": "image.empty", "truncated.png": "image.truncated", "text.png": "image.not_an_image",
-                "tiny.png": "image.too_small", "bomb.png": "image.too_large", "missing.png": "image.not_found"}
+    expected = {
+        "empty.png": "image.empty",
+        "truncated.png": "image.truncated",
+        "text.png": "image.not_an_image",
+        "tiny.png": "image.too_small",
+        "bomb.png": "image.too_large",
+        "missing.png": "image.not_found",
+    }
     for name, code_ in expected.items():
         assert not by_name[name]["ok"]
         assert by_name[name]["error"]["code"] == code_
@@ -78,7 +97,9 @@ def test_directory_expands_sorted_and_exit_zero(sample_paths: list[Path], tmp_pa
         shutil.copy(p, tmp_path / p.name)
     code, text = _run(["analyze", "--json", str(tmp_path)])
     assert code == 0
-    assert [Path(json.loads(l)["path"]).name for l in text.splitlines()] == sorted(p.name for p in sample_paths)
+    assert [Path(json.loads(lesion)["path"]).name for lesion in text.splitlines()] == sorted(
+        p.name for p in sample_paths
+    )
 
 
 def test_human_output_has_the_disclaimer(sample_paths: list[Path]) -> None:
@@ -89,9 +110,15 @@ def test_human_output_has_the_disclaimer(sample_paths: list[Path]) -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [["analyze", "--model", "/nonexistent/bundle", "x.png"], ["analyze", "--bogus", "x.png"], ["analyze"],
-     ["analyze", "--backend", "coreml-nope", "x.png"], ["analyze", "--threads", "0", "x.png"],
-     ["analyze", "--overlay", "/proc/cathnet-overlays", "x.png"], ["analyze", "--variant", "tflite_int4", "x.png"]],
+    [
+        ["analyze", "--model", "/nonexistent/bundle", "x.png"],
+        ["analyze", "--bogus", "x.png"],
+        ["analyze"],
+        ["analyze", "--backend", "coreml-nope", "x.png"],
+        ["analyze", "--threads", "0", "x.png"],
+        ["analyze", "--overlay", "/proc/cathnet-overlays", "x.png"],
+        ["analyze", "--variant", "tflite_int4", "x.png"],
+    ],
 )
 def test_usage_and_model_errors_exit_2(args: list[str]) -> None:
     code, _ = _run(args)
@@ -117,7 +144,10 @@ def test_info_json_lists_card_artifacts_backends() -> None:
 def test_console_script_never_prints_a_traceback(mixed_inputs: list[Path]) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "cathnet", "analyze", "--json", *map(str, mixed_inputs)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stdout + proc.stderr
@@ -135,7 +165,7 @@ def test_lesions_carry_their_outline_in_image_pixels(sample_paths: list[Path]) -
             outline = np.array(lesion["outline"])
             assert outline.ndim == 2 and outline.shape[1] == 2 and len(outline) >= 3
             assert (outline >= 0).all() and (outline[:, 0] <= width - 1).all() and (outline[:, 1] <= height - 1).all()
-            x0, y0, x1, y1 = lesion["box"]
+            x0, _y0, x1, _y1 = lesion["box"]
             assert x0 <= outline[:, 0].min() and outline[:, 0].max() <= x1
             outlined += 1
     assert outlined  # the shipped model (1.0 on) outlines what it finds

@@ -25,20 +25,30 @@ TIMEOUT_S = 600  # the 4,000 calls take well under a minute here
 
 def _digest(findings: cathnet.Findings) -> tuple:
     """What a call answers: the probability, the call and every lesion, exactly."""
-    return findings.stenosis_probability, findings.stenosis, tuple(dataclasses.astuple(l) for l in findings.lesions)
+    return (
+        findings.stenosis_probability,
+        findings.stenosis,
+        tuple(dataclasses.astuple(lesion) for lesion in findings.lesions),
+    )
 
 
 @pytest.fixture(scope="module")
 def frames(sample_paths: list[Path]) -> list[np.ndarray]:
     """The SDK's sample frames in several layouts and depths, and synthetic frames."""
     grey = [cv2.imread(str(p), cv2.IMREAD_UNCHANGED) for p in sample_paths]
-    out = grey + [cv2.cvtColor(grey[0], cv2.COLOR_GRAY2BGR), cv2.cvtColor(grey[1], cv2.COLOR_GRAY2BGRA),
-                  grey[2].astype(np.uint16) * 257]
+    out = [
+        *grey,
+        cv2.cvtColor(grey[0], cv2.COLOR_GRAY2BGR),
+        cv2.cvtColor(grey[1], cv2.COLOR_GRAY2BGRA),
+        grey[2].astype(np.uint16) * 257,
+    ]
     try:
         from cathnet_train.synth import generate
     except ImportError:
         return out
-    return out + [generate(seed, size=size).image for seed, size in zip(range(9_850_500, 9_850_506), (256, 384, 512) * 2)]
+    return out + [
+        generate(seed, size=size).image for seed, size in zip(range(9_850_500, 9_850_506), (256, 384, 512) * 2)
+    ]
 
 
 def _in_threads(work: Callable[[int], list[tuple[int, tuple]]]) -> list[list[tuple[int, tuple]]]:
@@ -46,14 +56,16 @@ def _in_threads(work: Callable[[int], list[tuple[int, tuple]]]) -> list[list[tup
     pool = ThreadPoolExecutor(THREADS)
     try:
         futures = [pool.submit(work, t) for t in range(THREADS)]
-        done, pending = wait(futures, timeout=TIMEOUT_S)
+        _done, pending = wait(futures, timeout=TIMEOUT_S)
         assert not pending, f"expected {THREADS} threads to finish within {TIMEOUT_S} s, {len(pending)} still running"
         return [f.result() for f in futures]
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _calls(analyzer: cathnet.Analyzer, inputs: list, thread: int, calls: int, **options: object) -> list[tuple[int, tuple]]:
+def _calls(
+    analyzer: cathnet.Analyzer, inputs: list, thread: int, calls: int, **options: object
+) -> list[tuple[int, tuple]]:
     order = np.random.default_rng(thread).integers(0, len(inputs), calls)
     return [(int(i), _digest(analyzer.predict(inputs[i], **options))) for i in order]
 
@@ -86,8 +98,11 @@ def test_photos_through_one_analyzer_in_8_threads(analyzer: cathnet.Analyzer) ->
     """The capture path too (screen, viewport, gates, moiré notch), on the sample photo
     (which takes the notch) and the same photo at two other sizes."""
     photo = Inputs.load().photos[0]
-    photos = [photo, cv2.resize(photo, (1280, 960), interpolation=cv2.INTER_AREA),
-              cv2.resize(photo, (2000, 1500), interpolation=cv2.INTER_LINEAR)]
+    photos = [
+        photo,
+        cv2.resize(photo, (1280, 960), interpolation=cv2.INTER_AREA),
+        cv2.resize(photo, (2000, 1500), interpolation=cv2.INTER_LINEAR),
+    ]
     serial = [_digest(analyzer.predict(p, photo=True)) for p in photos]
     results = _in_threads(lambda t: _calls(analyzer, photos, t, 20, photo=True))
     _assert_serial(results, serial, 20)

@@ -29,7 +29,13 @@ def test_severity_bins(ds: float, severity: str) -> None:
     ],
 )
 def test_lesion_validation(kwargs: dict[str, Any], expectation: Any) -> None:
-    args: dict[str, Any] = {"x": 10.0, "y": 10.0, "box": (0, 0, 20, 20), "score": 0.5, "diameter_stenosis_percent": 30.0}
+    args: dict[str, Any] = {
+        "x": 10.0,
+        "y": 10.0,
+        "box": (0, 0, 20, 20),
+        "score": 0.5,
+        "diameter_stenosis_percent": 30.0,
+    }
     with expectation:
         Lesion(**(args | kwargs))
 
@@ -46,6 +52,15 @@ def test_findings_flag_must_follow_threshold() -> None:
 def test_to_dict_keys_follow_the_contract() -> None:
     lesion = Lesion(10.0, 12.0, (0.0, 0.0, 20.0, 24.0), 0.8, 72.0)
     d = Findings(0.9, True, 0.5, (lesion,), (64, 64), backend="litert").to_dict()
-    assert {"stenosis_probability", "stenosis", "threshold", "lesions", "screen", "timing_ms", "model", "backend"} <= d.keys()
+    assert {
+        "stenosis_probability",
+        "stenosis",
+        "threshold",
+        "lesions",
+        "screen",
+        "timing_ms",
+        "model",
+        "backend",
+    } <= d.keys()
     assert set(d["lesions"][0]) == {"x", "y", "box", "score", "diameter_stenosis_percent", "severity", "outline"}
     assert d["lesions"][0]["outline"] is None  # a lesion from a model that does not outline

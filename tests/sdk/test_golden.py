@@ -7,9 +7,9 @@ import math
 import os
 from pathlib import Path
 
-import cathnet
 import pytest
 
+import cathnet
 from tests.sdk import golden
 
 
@@ -35,19 +35,28 @@ def test_samples_agree_with_their_ground_truth(
         assert findings.stenosis == truth["stenosis"], path.name
         if truth["stenosis"]:
             # ARCADE's stenoses have no %DS: every outlined one is significant.
-            significant = [l for l in truth["lesions"] if (l["diameter_stenosis_percent"] or 100) >= 50]
+            significant = [lesion for lesion in truth["lesions"] if (lesion["diameter_stenosis_percent"] or 100) >= 50]
             top = findings.top_lesion
             assert top is not None  # a positive call always shows where
-            near = min(math.hypot(top.x - l["x"], top.y - l["y"]) for l in significant) <= 0.06 * truth["size"]
+            near = (
+                min(math.hypot(top.x - lesion["x"], top.y - lesion["y"]) for lesion in significant)
+                <= 0.06 * truth["size"]
+            )
             # ... or in a true box grown by 10 px, as cathnet-train arcade-eval counts a hit
-            boxed = any(x0 - 10 <= top.x <= x1 + 10 and y0 - 10 <= top.y <= y1 + 10
-                        for x0, y0, x1, y1 in (l["box"] for l in significant))
+            boxed = any(
+                x0 - 10 <= top.x <= x1 + 10 and y0 - 10 <= top.y <= y1 + 10
+                for x0, y0, x1, y1 in (lesion["box"] for lesion in significant)
+            )
             located[path.name] = near or boxed
     # Every call is right and every top lesion is on a true significant one. Localisation
     # is measured on ARCADE val by `cathnet-train arcade-eval`; six samples only show that
     # the shipped model finds these.
-    assert located == {"arcade_val_1.png": True, "arcade_val_10.png": True,
-                       "synthetic_01_stenosis.png": True, "synthetic_03_stenosis.png": True}
+    assert located == {
+        "arcade_val_1.png": True,
+        "arcade_val_10.png": True,
+        "synthetic_01_stenosis.png": True,
+        "synthetic_03_stenosis.png": True,
+    }
 
 
 @pytest.mark.parametrize("backend", ["litert", "tensorflow"])

@@ -37,7 +37,7 @@ def test_peak_maps_back_through_the_letterbox() -> None:
 def test_sorted_thresholded_and_capped() -> None:
     peaks = [(4, 4, 0.5, 0.3), (20, 20, 0.95, 0.6), (28, 6, 0.2, 0.5)]
     lesions = find_lesions(_map(peaks), Letterbox.fit(256, 256, 256, 256), CONFIG)
-    assert [round(l.score, 2) for l in lesions] == [0.95, 0.5]
+    assert [round(lesion.score, 2) for lesion in lesions] == [0.95, 0.5]
     capped = find_lesions(_map(peaks), Letterbox.fit(256, 256, 256, 256), PostprocessConfig(0.5, 0.1, 1, 8))
     assert len(capped) == 1
 
@@ -98,7 +98,7 @@ def test_regions_are_disjoint_sorted_and_thresholded() -> None:
     blobs = [(10, 10, 20, 14, 0.6, 0.5), (70, 70, 90, 74, 0.95, 0.8), (100, 20, 110, 24, 0.35, 0.5)]
     box = Letterbox.fit(256, 256, 256, 256)
     lesions = decode(_region_map(blobs), box, REGIONS)
-    assert [round(l.score, 2) for l in lesions] == [0.95, 0.6]  # the 0.35 region is below region_threshold
+    assert [round(lesion.score, 2) for lesion in lesions] == [0.95, 0.6]  # the 0.35 region is below region_threshold
     assert decode(_region_map(blobs), box, dataclasses.replace(REGIONS, max_lesions=1))[0].score == pytest.approx(0.95)
 
 

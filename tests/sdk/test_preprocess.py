@@ -20,7 +20,7 @@ def _frame() -> np.ndarray:
 def test_output_contract() -> None:
     x, box = preprocess(_frame(), SPEC)
     assert x.shape == (256, 256, 1) and x.dtype == np.float32
-    assert 0.0 <= x.min() and x.max() <= 1.0
+    assert x.min() >= 0.0 and x.max() <= 1.0
     assert box.image_width == 300 and box.image_height == 300
 
 
@@ -62,8 +62,11 @@ def test_quantiles_equal_numpys_linear_percentiles(kind: str) -> None:
         "constant": np.full((40, 50), 7.25),
         "skewed": rng.normal(100, 30, (256, 200)) ** 2,
         "one pixel": np.array([[3.5]]),
-        "a real frame": cv2.resize(cv2.imread(str(SAMPLES / "synthetic_01_stenosis.png"), cv2.IMREAD_GRAYSCALE)
-                                   .astype(np.float32), (256, 256), interpolation=cv2.INTER_AREA),
+        "a real frame": cv2.resize(
+            cv2.imread(str(SAMPLES / "synthetic_01_stenosis.png"), cv2.IMREAD_GRAYSCALE).astype(np.float32),
+            (256, 256),
+            interpolation=cv2.INTER_AREA,
+        ),
     }
     values = arrays[kind].astype(np.float32)
     assert quantiles(values, (0.01, 0.5, 0.99)) == tuple(np.percentile(values, [1, 50, 99]))

@@ -36,7 +36,7 @@ def test_stenosis_splits_as_the_readme_says() -> None:
     image = frame.read()
     assert image.shape == (512, 512) and image.dtype == np.uint8
     region = frame.regions[0]
-    x0, y0, x1, y1 = region.box
+    x0, _y0, x1, _y1 = region.box
     assert x0 <= region.polygon[:, 0].min() + 1 and region.polygon[:, 0].max() <= x1 + 1
     assert region.label == "stenosis"
 
@@ -78,7 +78,9 @@ def test_arcade_eval_scores_the_shipped_bundle_through_the_sdk(capsys: pytest.Ca
     assert out["command"] == "cathnet-train arcade-eval --split val --limit 6"
 
 
-def test_arcade_eval_without_the_data_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_arcade_eval_without_the_data_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from cathnet_train.cli import main
 
     assert main(["arcade-eval", "--arcade", str(tmp_path)]) == 2

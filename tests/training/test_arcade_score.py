@@ -56,8 +56,9 @@ BOX = (10.0, 10.0, 30.0, 20.0)
     ],
     ids=["inside", "grown", "outside", "box-once", "top-missed", "no-points"],
 )
-def test_match_points(points: list[tuple[float, float, float]], boxes: list[tuple[float, float, float, float]],
-                      expected: BoxMatch) -> None:
+def test_match_points(
+    points: list[tuple[float, float, float]], boxes: list[tuple[float, float, float, float]], expected: BoxMatch
+) -> None:
     assert match_points(points, boxes) == expected
 
 

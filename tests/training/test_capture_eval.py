@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import pytest
-from cathnet_train.capture_eval import evaluate_capture
 
+from cathnet_train.capture_eval import evaluate_capture
 from tests.paths import REAL
 
 

@@ -5,11 +5,10 @@ from pathlib import Path
 
 import cv2
 import pytest
-from cathnet_train.cli import main
-from cathnet_train.samples import SAMPLES
 
 from cathnet_train import arcade
-
+from cathnet_train.cli import main
+from cathnet_train.samples import SAMPLES
 from tests.paths import ARCADE, REAL
 
 

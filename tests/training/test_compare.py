@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("keras", reason="the comparison trains models: it needs the 'train' extra (TensorFlow)")
 
-from cathnet_train.compare import CompareConfig, compare, to_markdown, verdict  # noqa: E402
+from cathnet_train.compare import CompareConfig, compare, to_markdown, verdict
 
 
 def test_budget_is_split_over_the_levels_by_compute() -> None:
@@ -22,8 +22,19 @@ def test_budget_is_split_over_the_levels_by_compute() -> None:
 
 @pytest.mark.slow
 def test_both_arms_train_with_every_seed_and_are_judged_on_both_test_sets(tmp_path: Path) -> None:
-    config = CompareConfig(seeds=(1,), look="v1", level1=64, level2=32, level3=32, level4=10, budget=4,
-                           validation=16, test3=24, test4=10, growth=4)
+    config = CompareConfig(
+        seeds=(1,),
+        look="v1",
+        level1=64,
+        level2=32,
+        level3=32,
+        level4=10,
+        budget=4,
+        validation=16,
+        test3=24,
+        test4=10,
+        growth=4,
+    )
     result = compare(config)
     assert [(r["arm"], r["seed"]) for r in result["runs"]] == [("curriculum", 1), ("direct", 1)]
     for run in result["runs"]:

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from cathnet.preprocess import InputSpec
 from cathnet_train import dataset
 from cathnet_train.synth import LOOK_REAL, LOOK_V1
-
 from tests.paths import REAL
 
 
@@ -40,7 +40,7 @@ def test_real_look_batches_are_deterministic_and_use_real_backgrounds() -> None:
 def test_level_patches_become_inputs_and_targets(level: int) -> None:
     side = {1: 64, 2: 128}[level]
     batch = dataset.build_level(list(range(4_000_000, 4_000_016)), level, workers=1)
-    assert batch.x.shape == (16, side, side, 1) and 0.0 <= batch.x.min() and batch.x.max() <= 1.0
+    assert batch.x.shape == (16, side, side, 1) and batch.x.min() >= 0.0 and batch.x.max() <= 1.0
     assert batch.lesion_map.shape == (16, side // 8, side // 8, 3)
     assert batch.vessels.shape == (16, side // 4, side // 4, 1)
     positive = batch.probability[:, 0] == 1.0

@@ -14,7 +14,7 @@ def test_targets_put_the_heat_on_the_lesion() -> None:
     frame = generate(3, positive=True)
     x, target = dataset.targets(frame, InputSpec())
     assert x.shape == (256, 256, 1) and target.shape == (32, 32, 3)
-    lesion = max(frame.lesions, key=lambda l: l.diameter_stenosis_percent)
+    lesion = max(frame.lesions, key=lambda lesion: lesion.diameter_stenosis_percent)
     cy, cx = np.unravel_index(np.argmax(target[..., 0]), target.shape[:2])
     assert abs(cx * 8 + 3.5 - lesion.x) <= 8 and abs(cy * 8 + 3.5 - lesion.y) <= 8
     assert target[cy, cx, 2] == 1.0
@@ -38,8 +38,10 @@ def test_a_few_steps_reduce_the_loss() -> None:
     keras.utils.set_random_seed(0)
     batch = dataset.build(dataset.seeds("train", 32), InputSpec(), workers=1)
     model = build_model(InputSpec(), growth=4)
-    model.compile(optimizer=keras.optimizers.Adam(3e-3),
-                  loss={"probability": "binary_crossentropy", "lesion_map": lesion_map_loss})
+    model.compile(
+        optimizer=keras.optimizers.Adam(3e-3),
+        loss={"probability": "binary_crossentropy", "lesion_map": lesion_map_loss},
+    )
     y = {"probability": batch.probability, "lesion_map": batch.lesion_map}
     hist = model.fit(batch.x, y, batch_size=16, epochs=6, verbose=0)
     assert hist.history["loss"][-1] < hist.history["loss"][0]

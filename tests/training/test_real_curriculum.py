@@ -37,7 +37,7 @@ def test_batches_of_each_level(frames: real_data.FrameSet, level: int, side: int
     assert len(material.positives) and len(material.negatives)
     x, y, p = sample(material, level, 8, np.random.default_rng(0))
     assert x.shape == (8, side, side, 1) and y.shape == (8, side // 2, side // 2, 6) and p.shape == (8, 2)
-    assert 0.0 <= x.min() and x.max() <= 1.0
+    assert x.min() >= 0.0 and x.max() <= 1.0
     if level < 3:
         # Crops alternate: centred on a stenosis, then on vessel away from every stenosis.
         assert p[0::2, 0].sum() >= 3 and (p[1::2, 0] == (y[1::2, ..., 0] >= 0.5).sum(axis=(1, 2)).clip(0, 1)).all()
@@ -45,8 +45,10 @@ def test_batches_of_each_level(frames: real_data.FrameSet, level: int, side: int
 
 def test_equal_compute_for_both_arms() -> None:
     def cost(plan: list[tuple[int, int, int]]) -> float:
-        return sum(steps * batch * (side / 256) ** 2 for (level, steps, batch), side in
-                   zip(plan, [{1: 64, 2: 128, 3: 256}[lvl] for lvl, _, _ in plan]))
+        return sum(
+            steps * batch * (side / 256) ** 2
+            for (level, steps, batch), side in zip(plan, [{1: 64, 2: 128, 3: 256}[lvl] for lvl, _, _ in plan])
+        )
 
     curriculum = RealTrainConfig(budget=400).plan()
     direct = RealTrainConfig(budget=400, arm="direct").plan()

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from cathnet_train import realism
 from cathnet_train.synth import generate
-
 from tests.paths import REAL
 
 needs_real = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/data/real-angiograms is absent")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -17,31 +19,31 @@ def test_a_seed_determines_the_frame() -> None:
 def test_forced_labels_and_lesion_truth(seed: int) -> None:
     pos = generate(seed, positive=True)
     assert pos.stenosis
-    assert any(l.diameter_stenosis_percent >= SIGNIFICANT_DS for l in pos.lesions)
+    assert any(lesion.diameter_stenosis_percent >= SIGNIFICANT_DS for lesion in pos.lesions)
     neg = generate(seed, positive=False)
     assert not neg.stenosis
-    assert all(l.diameter_stenosis_percent < SIGNIFICANT_DS for l in neg.lesions)
+    assert all(lesion.diameter_stenosis_percent < SIGNIFICANT_DS for lesion in neg.lesions)
     for frame in (pos, neg):
         assert frame.image.shape == (256, 256) and frame.image.dtype == np.uint8
-        for l in frame.lesions:
-            x0, y0, x1, y1 = l.box
-            assert x0 <= l.x <= x1 and y0 <= l.y <= y1
-            assert l.reference_diameter_px >= MIN_GRADABLE_DIAMETER_PX - 1e-9
+        for lesion in frame.lesions:
+            x0, y0, x1, y1 = lesion.box
+            assert x0 <= lesion.x <= x1 and y0 <= lesion.y <= y1
+            assert lesion.reference_diameter_px >= MIN_GRADABLE_DIAMETER_PX - 1e-9
 
 
 def test_lesions_lie_on_vessels_and_vessels_are_dark() -> None:
     frame = generate(7, positive=True)
     mask = frame.vessel_mask > 0
     assert frame.image[mask].mean() < frame.image[~mask].mean()
-    for l in frame.lesions:
-        y, x = int(round(l.y)), int(round(l.x))
+    for lesion in frame.lesions:
+        y, x = int(round(lesion.y)), int(round(lesion.x))
         assert mask[max(y - 3, 0) : y + 4, max(x - 3, 0) : x + 4].any()
 
 
 def test_a_severe_narrowing_lets_more_light_through() -> None:
     # At a 90 % stenosis the lumen is thin: the centre is brighter than the vessel upstream.
     frame = generate(11, positive=True)
-    lesion = max(frame.lesions, key=lambda l: l.diameter_stenosis_percent)
+    lesion = max(frame.lesions, key=lambda lesion: lesion.diameter_stenosis_percent)
     img = frame.image.astype(float)
     y, x = int(round(lesion.y)), int(round(lesion.x))
     centre = img[y - 1 : y + 2, x - 1 : x + 2].min()
@@ -56,7 +58,7 @@ def test_geometry_scales_with_size() -> None:
 
 def test_seed_ranges_are_disjoint() -> None:
     spans = sorted(dataset.SEED_RANGES.values())
-    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
     with pytest.raises(ValueError):
         dataset.seeds("samples", 1000)
 
@@ -75,11 +77,11 @@ def test_the_real_look_draws_occlusions_collimators_and_is_deterministic() -> No
         image = frame.image.astype(np.float32)
         border = min(image[:3].mean(), image[-3:].mean(), image[:, :3].mean(), image[:, -3:].mean())
         collimated += border < 0.5 * image[64:192, 64:192].mean()
-        for l in frame.lesions:
-            if l.diameter_stenosis_percent == 100.0:
+        for lesion in frame.lesions:
+            if lesion.diameter_stenosis_percent == 100.0:
                 occluded += 1
                 background = remove_vessels(frame.image, frame.vessel_mask > 0).astype(np.float32)
-                y, x = int(round(l.y)), int(round(l.x))
+                y, x = int(round(lesion.y)), int(round(lesion.x))
                 # the lumen is shut: at the lesion's centre no contrast is left
                 assert image[y, x] > 0.93 * background[y, x]
     assert occluded >= 1 and collimated >= 5
@@ -99,11 +101,12 @@ def test_curriculum_patches_carry_their_label_and_truth(level: int) -> None:
             assert neg.vessel_mask.mean() > 255 * 0.02  # a vessel crosses the patch
             if level == 1:
                 assert len(pos.lesions) == 1
-            for l in pos.lesions:
-                y, x = int(round(l.y)), int(round(l.x))
+            for lesion in pos.lesions:
+                y, x = int(round(lesion.y)), int(round(lesion.x))
                 assert 0 <= x < side and 0 <= y < side
-                assert (pos.vessel_mask[max(y - 3, 0) : y + 4, max(x - 3, 0) : x + 4] > 0).any() or \
-                    l.diameter_stenosis_percent == 100.0
+                assert (
+                    pos.vessel_mask[max(y - 3, 0) : y + 4, max(x - 3, 0) : x + 4] > 0
+                ).any() or lesion.diameter_stenosis_percent == 100.0
     a, b = generate_level(4_000_001, level), generate_level(4_000_001, level)
     assert np.array_equal(a.image, b.image) and a.lesions == b.lesions
 

@@ -13,8 +13,7 @@ keras = pytest.importorskip("keras", reason="training needs the 'train' extra (T
 def test_curriculum_runs_all_stages_and_saves_the_product_model(tmp_path: Path) -> None:
     from cathnet_train.train import TrainConfig, train
 
-    config = TrainConfig(level1=64, level2=32, level3=32, level4=12, budget=6, validation_size=24, growth=4,
-                         look="v1")
+    config = TrainConfig(level1=64, level2=32, level3=32, level4=12, budget=6, validation_size=24, growth=4, look="v1")
     summary = train(config, tmp_path)
     stages = summary["curriculum"]
     assert [(s["stage"], s["level"]) for s in stages] == [(1, 1), (2, 2), (3, 3), (4, 4)]
@@ -36,8 +35,7 @@ def test_curriculum_runs_all_stages_and_saves_the_product_model(tmp_path: Path) 
 def test_a_run_reproduces_bit_for_bit(tmp_path: Path) -> None:
     from cathnet_train.train import TrainConfig, train
 
-    config = TrainConfig(level1=64, level2=32, level3=32, level4=12, budget=6, validation_size=24, growth=4,
-                         look="v1")
+    config = TrainConfig(level1=64, level2=32, level3=32, level4=12, budget=6, validation_size=24, growth=4, look="v1")
     weights = []
     for run in ("a", "b"):
         summary = train(config, tmp_path / run)

@@ -89,8 +89,9 @@ class Frame:
         return rasterise([r.polygon for r in self.regions], self.size, scale)
 
 
-def rasterise(polygons: list[npt.NDArray[np.float32]], size: tuple[int, int], scale: float = 1.0
-              ) -> npt.NDArray[np.uint8]:
+def rasterise(
+    polygons: list[npt.NDArray[np.float32]], size: tuple[int, int], scale: float = 1.0
+) -> npt.NDArray[np.uint8]:
     """Fills ``polygons`` (frame pixels) on a (round(H*scale), round(W*scale)) 0/255 canvas.
 
     Pixel centres inside a polygon are set, as the ARCADE score's masks are drawn
@@ -140,7 +141,12 @@ def load(split: str, task: str = "stenosis", root: Path = DEFAULT_ROOT) -> list[
             x, y, w, h = (float(v) for v in ann["bbox"])
             by_image[ann["image_id"]].append(Region(polygon, (x, y, x + w, y + h), names[ann["category_id"]]))
     return [
-        Frame(root / task / split / img["file_name"], (int(img["width"]), int(img["height"])),
-              tuple(by_image[img["id"]]), task, split)
+        Frame(
+            root / task / split / img["file_name"],
+            (int(img["width"]), int(img["height"])),
+            tuple(by_image[img["id"]]),
+            task,
+            split,
+        )
         for img in coco["images"]
     ]

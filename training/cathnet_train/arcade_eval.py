@@ -39,12 +39,19 @@ def score_frame(frame: arcade.Frame, lesions: Sequence[Lesion]) -> tuple[float, 
     """The ARCADE score and the point-in-box matching of one frame's lesions."""
     true = [arcade.rasterise([r.polygon], frame.size) > 0 for r in frame.regions]
     predicted = [lesion_mask(lesion, frame.size) for lesion in lesions]
-    return (image_score(predicted, true),
-            match_points([(l.x, l.y, l.score) for l in lesions], [r.box for r in frame.regions]))
+    return (
+        image_score(predicted, true),
+        match_points([(lesion.x, lesion.y, lesion.score) for lesion in lesions], [r.box for r in frame.regions]),
+    )
 
 
-def score_outputs(frames: Sequence[arcade.Frame], probabilities: Sequence[float],
-                  lesion_maps: Sequence[np.ndarray], spec: InputSpec, config: PostprocessConfig) -> dict[str, Any]:
+def score_outputs(
+    frames: Sequence[arcade.Frame],
+    probabilities: Sequence[float],
+    lesion_maps: Sequence[np.ndarray],
+    spec: InputSpec,
+    config: PostprocessConfig,
+) -> dict[str, Any]:
     """The figures of raw model outputs (one per frame), decoded by the SDK's ``find_regions``.
 
     Used where a model is scored before it is a bundle (training, the decoder's tuning).
@@ -60,9 +67,14 @@ def score_outputs(frames: Sequence[arcade.Frame], probabilities: Sequence[float]
     return summarise(scores, matches, called)
 
 
-def evaluate_bundle(split: str = "val", model: Path | None = None, backend: str = "auto",
-                    root: Path = arcade.DEFAULT_ROOT, limit: int | None = None,
-                    variant: str | None = None) -> dict[str, Any]:
+def evaluate_bundle(
+    split: str = "val",
+    model: Path | None = None,
+    backend: str = "auto",
+    root: Path = arcade.DEFAULT_ROOT,
+    limit: int | None = None,
+    variant: str | None = None,
+) -> dict[str, Any]:
     """Scores a bundle through the SDK on one ARCADE stenosis split.
 
     Args:
@@ -98,7 +110,8 @@ def evaluate_bundle(split: str = "val", model: Path | None = None, backend: str 
         "test_set": f"ARCADE stenosis {split} ({len(frames)} real frames, {root})",
         **summarise(scores, matches, called),
         "recall_by_stenosis_width": recall_by_width(
-            [stretch_width(r.polygon) for f in frames for r in f.regions], [m for x in matches for m in x.matched]),
+            [stretch_width(r.polygon) for f in frames for r in f.regions], [m for x in matches for m in x.matched]
+        ),
         "model": identity,
         **ran,
         "seconds": round(time.perf_counter() - t0, 1),

@@ -15,6 +15,7 @@ matches at most once.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -83,8 +84,10 @@ def match_points(
         # The box this point matches: a free one it lies in, the nearest centre first.
         candidates = [i for i in inside if free[i]]
         if candidates:
-            best = min(candidates, key=lambda i: (x - (grown[i][0] + grown[i][2]) / 2) ** 2
-                       + (y - (grown[i][1] + grown[i][3]) / 2) ** 2)
+            best = min(
+                candidates,
+                key=lambda i: (x - (grown[i][0] + grown[i][2]) / 2) ** 2 + (y - (grown[i][1] + grown[i][3]) / 2) ** 2,
+            )
             free[best] = False
             hits += 1
     return BoxMatch(hits, len(points), len(boxes), top_hit, tuple(not f for f in free))
@@ -106,11 +109,13 @@ def recall_by_width(widths: Sequence[float], matched: Sequence[bool]) -> dict[st
     """Point-in-box recall of true stenoses binned by the width of their outlined stretch."""
     w, m = np.asarray(widths, np.float64), np.asarray(matched, bool)
     out = {}
-    for lo, hi in zip(WIDTH_BINS[:-1], WIDTH_BINS[1:]):
+    for lo, hi in itertools.pairwise(WIDTH_BINS):
         inside = (w >= lo) & (w < hi)
         name = f"{lo:g}-{hi:g} px" if np.isfinite(hi) else f">= {lo:g} px"
-        out[name] = {"stenoses": int(inside.sum()),
-                     "recall": round(float(m[inside].mean()), 4) if inside.any() else None}
+        out[name] = {
+            "stenoses": int(inside.sum()),
+            "recall": round(float(m[inside].mean()), 4) if inside.any() else None,
+        }
     return out
 
 

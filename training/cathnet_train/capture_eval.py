@@ -29,8 +29,9 @@ PHOTO_TEST_SEEDS = 9_500_000  # tuning used seeds below 1_000_000
 _analyzers: dict[Path | None, Analyzer] = {}  # one per model in each worker process
 
 
-def nearest_hit(angiogram: Angiogram, findings: Findings, radius: float,
-                to_image: npt.NDArray[np.float64] | None = None) -> LesionTruth | None:
+def nearest_hit(
+    angiogram: Angiogram, findings: Findings, radius: float, to_image: npt.NDArray[np.float64] | None = None
+) -> LesionTruth | None:
     """The true >= 50 % lesion nearest the top reported lesion when within ``radius``
     pixels of it, else None. ``to_image`` maps the frame's pixels into the analysed
     image's (a photo's homography); None when the frame itself was analysed."""
@@ -40,8 +41,11 @@ def nearest_hit(angiogram: Angiogram, findings: Findings, radius: float,
     best, best_d = None, float("inf")
     for lesion in angiogram.lesions:
         if lesion.diameter_stenosis_percent >= SIGNIFICANT_DS:
-            truth = np.array([lesion.x, lesion.y]) if to_image is None else cv2.perspectiveTransform(
-                np.array([[[lesion.x, lesion.y]]]), to_image)[0, 0]
+            truth = (
+                np.array([lesion.x, lesion.y])
+                if to_image is None
+                else cv2.perspectiveTransform(np.array([[[lesion.x, lesion.y]]]), to_image)[0, 0]
+            )
             d = float(np.linalg.norm(truth - (top.x, top.y)))
             if d < best_d:
                 best, best_d = lesion, d
@@ -109,8 +113,13 @@ def _auc_gap(labels: list[bool], digital: list[float], photos: list[float]) -> d
 
 
 def evaluate_capture(
-    n: int = 300, n_empty: int = 50, real_dir: Path | None = None, first_seed: int = PHOTO_TEST_SEEDS,
-    model: Path | None = None, workers: int = 2, look: str | None = None,
+    n: int = 300,
+    n_empty: int = 50,
+    real_dir: Path | None = None,
+    first_seed: int = PHOTO_TEST_SEEDS,
+    model: Path | None = None,
+    workers: int = 2,
+    look: str | None = None,
 ) -> dict[str, Any]:
     """Found rate, per-corner error (fraction of the screen diagonal), false finds, gates, AUCs.
 
@@ -152,32 +161,41 @@ def evaluate_capture(
     hits = [r["hit"] for r in labelled if "hit" in r]
     e = np.array(errors) if errors else np.array([np.nan])
     real_used = sum(j[1] is not None for j in jobs)
-    strict = _auc_gap([r["label"] for r in labelled], [r["digital"] for r in labelled],
-                      [r["photo"] if r["photo"] is not None else 0.0 for r in labelled])
+    strict = _auc_gap(
+        [r["label"] for r in labelled],
+        [r["digital"] for r in labelled],
+        [r["photo"] if r["photo"] is not None else 0.0 for r in labelled],
+    )
     return {
         "test_set": f"simulated photos, seeds {first_seed}..{first_seed + n + n_empty - 1}; "
-                    f"{real_used} show real frames, {n - real_used} synthetic ({spec.describe()}); "
-                    f"{n_empty} without a monitor",
+        f"{real_used} show real frames, {n - real_used} synthetic ({spec.describe()}); "
+        f"{n_empty} without a monitor",
         "blocked_by_gate": dict(sorted(blocked.items())),
         "warnings": dict(sorted(warned.items())),
         "found_rate": round(found / max(len(assessed), 1), 4),
         "corner_error_median_pct_diag": round(100 * float(np.median(e)), 3),
         "corner_error_p95_pct_diag": round(100 * float(np.percentile(e, 95)), 3),
         "false_found_rate": round(false / max(n_empty, 1), 4),
-        **{k: v for k, v in _auc_gap([r["label"] for r in analysed], [r["digital"] for r in analysed],
-                                     [r["photo"] for r in analysed]).items() if k != "frames"},
+        **{
+            k: v
+            for k, v in _auc_gap(
+                [r["label"] for r in analysed], [r["digital"] for r in analysed], [r["photo"] for r in analysed]
+            ).items()
+            if k != "frames"
+        },
         "auc_frames": f"the {len(analysed)} synthetic frames whose photos were analysed (screen found, gates passed), "
-                      "read as files and as photos (gap: digital minus photos; its 95 % interval from a paired "
-                      "bootstrap over these frames)",
+        "read as files and as photos (gap: digital minus photos; its 95 % interval from a paired "
+        "bootstrap over these frames)",
         "missed_screen_as_negative": {
             **strict,
             "missed": len(missed),
             "missed_with_stenosis": sum(r["label"] for r in missed),
             "what": "the same, plus the synthetic photos that passed the gates but where no screen was found, "
-                    "each counted as a negative call (probability 0)",
+            "each counted as a negative call (probability 0)",
         },
         "lesion_hit_rate_through_photos": round(float(np.mean(hits)), 4) if hits else None,
         "command": f"cathnet-train capture-eval --n {n} --empty {n_empty}"
-                   + ("" if first_seed == PHOTO_TEST_SEEDS else f" --first-seed {first_seed}")
-                   + ("" if model is None else f" --model {model}") + f" --look {look}",
+        + ("" if first_seed == PHOTO_TEST_SEEDS else f" --first-seed {first_seed}")
+        + ("" if model is None else f" --model {model}")
+        + f" --look {look}",
     }

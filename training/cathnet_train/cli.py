@@ -12,7 +12,9 @@ BUNDLE_VERSION = "1.0.0"  # of the bundle ``all`` reproduces
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cathnet-train", description="CathNet training on real (ARCADE) and synthetic angiograms.")
+    parser = argparse.ArgumentParser(
+        prog="cathnet-train", description="CathNet training on real (ARCADE) and synthetic angiograms."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     t = sub.add_parser("train", help="train the Keras model")
     t.add_argument("--out", type=Path, default=Path("runs/cathnet"))
@@ -26,30 +28,53 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--size", type=int, default=256, help="generated frame side in pixels")
     e.add_argument("--backend", default="auto")
     e.add_argument("--write-card", action="store_true", help="store the result in the card")
-    e.add_argument("--look", default=None, choices=("v1", "real"),
-                   help="the generator's look (default: the one the model was trained on)")
+    e.add_argument(
+        "--look",
+        default=None,
+        choices=("v1", "real"),
+        help="the generator's look (default: the one the model was trained on)",
+    )
     e.add_argument("--real-dir", default="../shared/data/real-angiograms", help="real backgrounds (look real)")
     e.add_argument("--level", type=int, default=3, choices=(3, 4), help="3: frames; 4: photos of the monitor")
     s = sub.add_parser("samples", help="write the SDK's sample images")
     s.add_argument("--out", type=Path, default=Path("sdk/cathnet/samples"))
-    s.add_argument("--photos", action="store_true",
-                   help="write the sample monitor photos (of the real sample arcade_val_1; the app's and the "
-                        "benchmarks') "
-                        "to sdk/cathnet/samples/photos instead")
-    s.add_argument("--look", default=None, choices=("v1", "real"),
-                   help="the generator's look (default: the one the shipped model was trained on)")
-    s.add_argument("--arcade", type=Path, default=Path("../shared/data/arcade"),
-                   help="ARCADE, for the real val samples (left out, with a note, when absent)")
+    s.add_argument(
+        "--photos",
+        action="store_true",
+        help="write the sample monitor photos (of the real sample arcade_val_1; the app's and the "
+        "benchmarks') "
+        "to sdk/cathnet/samples/photos instead",
+    )
+    s.add_argument(
+        "--look",
+        default=None,
+        choices=("v1", "real"),
+        help="the generator's look (default: the one the shipped model was trained on)",
+    )
+    s.add_argument(
+        "--arcade",
+        type=Path,
+        default=Path("../shared/data/arcade"),
+        help="ARCADE, for the real val samples (left out, with a note, when absent)",
+    )
     c = sub.add_parser("capture-eval", help="measure screen detection on simulated photos")
     c.add_argument("--n", type=int, default=300)
     c.add_argument("--empty", type=int, default=50)
     c.add_argument("--real-dir", type=Path, default=Path("../shared/data/real-angiograms"))
-    c.add_argument("--first-seed", type=int, default=None,
-                   help="first photo seed (default: the held-out set, 9500000; tuning used seeds below 1000000)")
+    c.add_argument(
+        "--first-seed",
+        type=int,
+        default=None,
+        help="first photo seed (default: the held-out set, 9500000; tuning used seeds below 1000000)",
+    )
     c.add_argument("--model", type=Path, default=None, help="bundle (default: the shipped one)")
     c.add_argument("--workers", type=int, default=2, help="processes (the result does not depend on it)")
-    c.add_argument("--look", default=None, choices=("v1", "real"),
-                   help="the synthetic frames' look (default: the one the model was trained on)")
+    c.add_argument(
+        "--look",
+        default=None,
+        choices=("v1", "real"),
+        help="the synthetic frames' look (default: the one the model was trained on)",
+    )
     f = sub.add_parser("real-frames", help="the model's probabilities on the real frames in ../shared (no labels)")
     f.add_argument("--real-dir", type=Path, default=Path("../shared/data/real-angiograms"))
     f.add_argument("--model", type=Path, default=None, help="bundle (default: the shipped one)")
@@ -58,8 +83,12 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--n", type=int, default=80, help="generated frames per look")
     r.add_argument("--json", action="store_true")
     m = sub.add_parser("compare", help="curriculum against direct training, same budget, several seeds")
-    m.add_argument("--budget", type=int, default=300,
-                   help="compute per arm, in optimizer steps on whole frames (patch steps count by their pixels)")
+    m.add_argument(
+        "--budget",
+        type=int,
+        default=300,
+        help="compute per arm, in optimizer steps on whole frames (patch steps count by their pixels)",
+    )
     m.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     m.add_argument("--look", default="real", choices=("v1", "real"))
     m.add_argument("--out", type=Path, default=Path("training/RESULTS.md"))
@@ -113,8 +142,8 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "samples":
         from cathnet import ModelBundle
-        from cathnet_train.dataset import trained_look
         from cathnet_train import arcade
+        from cathnet_train.dataset import trained_look
         from cathnet_train.samples import write_arcade_samples, write_samples
 
         for path in write_samples(args.out, args.look or trained_look(ModelBundle.load().card)):
@@ -143,8 +172,9 @@ def _run(args: argparse.Namespace) -> int:
         from cathnet_train.real_frames import read_real_frames
 
         if not args.real_dir.is_dir():
-            sys.stderr.write("cathnet-train: real-frames needs the real frames: "
-                             f"expected a folder at {args.real_dir}\n")
+            sys.stderr.write(
+                f"cathnet-train: real-frames needs the real frames: expected a folder at {args.real_dir}\n"
+            )
             return 2
         print(json.dumps(read_real_frames(args.real_dir, args.model), indent=2))
         return 0
@@ -153,14 +183,28 @@ def _run(args: argparse.Namespace) -> int:
 
         real = args.real_dir if args.real_dir.is_dir() else None
         kwargs = {} if args.first_seed is None else {"first_seed": args.first_seed}
-        print(json.dumps(evaluate_capture(args.n, args.empty, real, model=args.model, workers=args.workers,
-                                                    look=args.look, **kwargs), indent=2))
+        print(
+            json.dumps(
+                evaluate_capture(
+                    args.n, args.empty, real, model=args.model, workers=args.workers, look=args.look, **kwargs
+                ),
+                indent=2,
+            )
+        )
         return 0
     if args.command == "evaluate":
         from cathnet_train.evaluate import evaluate, metric_key, write_metrics
 
-        result = evaluate(args.model, args.n, args.split, size=args.size, backend=args.backend, look=args.look,
-                          real_dir=args.real_dir, level=args.level)
+        result = evaluate(
+            args.model,
+            args.n,
+            args.split,
+            size=args.size,
+            backend=args.backend,
+            look=args.look,
+            real_dir=args.real_dir,
+            level=args.level,
+        )
         print(json.dumps(result, indent=2))
         if args.write_card:
             from cathnet.bundle import default_bundle_path
@@ -185,8 +229,9 @@ def _all(args: argparse.Namespace) -> int:
     from cathnet_train.real_train import RealTrainConfig, train_real
 
     if not arcade.available(args.arcade):
-        sys.stderr.write(f"cathnet-train: all needs ARCADE: expected stenosis/train.json and stenosis/val.json "
-                         f"under {args.arcade}\n")
+        sys.stderr.write(
+            f"cathnet-train: all needs ARCADE: expected stenosis/train.json and stenosis/val.json under {args.arcade}\n"
+        )
         return 2
     config = RealTrainConfig(arcade_root=str(args.arcade))
     train_real(config, args.work)
@@ -194,8 +239,9 @@ def _all(args: argparse.Namespace) -> int:
     result = evaluate_bundle("val", args.bundle, root=args.arcade)
     write_metrics(args.bundle, f"arcade_val_{result['artifact']}", result)
     for level, n in ((3, 1000), (4, 500)):
-        write_metrics(args.bundle, metric_key("test", "real", level),
-                      evaluate(args.bundle, n, "test", look="real", level=level))
+        write_metrics(
+            args.bundle, metric_key("test", "real", level), evaluate(args.bundle, n, "test", look="real", level=level)
+        )
     print(json.dumps(json.loads((args.bundle / "model.json").read_text())["metrics"], indent=2))
     return 0
 
@@ -204,15 +250,18 @@ def _arcade(args: argparse.Namespace) -> int:
     from cathnet_train import arcade
 
     if not arcade.available(args.arcade):
-        sys.stderr.write(f"cathnet-train: {args.command} needs ARCADE: expected stenosis/train.json and "
-                         f"stenosis/val.json under {args.arcade}\n")
+        sys.stderr.write(
+            f"cathnet-train: {args.command} needs ARCADE: expected stenosis/train.json and "
+            f"stenosis/val.json under {args.arcade}\n"
+        )
         return 2
     if args.command == "ablation":
         from cathnet_train.real_ablation import ablation, write_section
         from cathnet_train.real_train import RealTrainConfig
 
-        result = ablation(RealTrainConfig(budget=args.budget, arcade_root=str(args.arcade)), tuple(args.seeds),
-                          args.work)
+        result = ablation(
+            RealTrainConfig(budget=args.budget, arcade_root=str(args.arcade)), tuple(args.seeds), args.work
+        )
         seeds = " ".join(map(str, args.seeds))
         write_section(result, f"cathnet-train ablation --budget {args.budget} --seeds {seeds}", args.out)
         print(json.dumps(result["summary"], indent=2))
@@ -252,10 +301,13 @@ def _realism(args: argparse.Namespace) -> int:
     print(f"{'measure':<20}{'real median':>12}" + "".join(f"{look:>24}" for look in looks))
     for m in names:
         row = looks[next(iter(looks))]["measures"][m]
-        cells = "".join(f"{c['measures'][m]['w1_over_real_std']:>14.3f} ({c['measures'][m]['ks']:.2f}) "
-                        for c in looks.values())
+        cells = "".join(
+            f"{c['measures'][m]['w1_over_real_std']:>14.3f} ({c['measures'][m]['ks']:.2f}) " for c in looks.values()
+        )
         print(f"{m:<20}{row['real_median']:>12.4f}{cells}")
-    print(f"{'mean':<32}" + "".join(f"{c['mean_w1_over_real_std']:>14.3f} ({c['mean_ks']:.2f}) " for c in looks.values()))
+    print(
+        f"{'mean':<32}" + "".join(f"{c['mean_w1_over_real_std']:>14.3f} ({c['mean_ks']:.2f}) " for c in looks.values())
+    )
     return 0
 
 

@@ -73,8 +73,10 @@ class _Data:
 
 
 def _data(config: CompareConfig) -> _Data:
-    look = {split: dataset.LookSpec.for_split(config.look, split, config.real_dir)
-            for split in ("train", "validation", "test")}
+    look = {
+        split: dataset.LookSpec.for_split(config.look, split, config.real_dir)
+        for split in ("train", "validation", "test")
+    }
     spec = InputSpec()
     counts = {1: config.level1, 2: config.level2, 3: config.level3, 4: config.level4}
     train = curriculum.build_material(counts, look["train"], config.workers, spec)
@@ -109,8 +111,11 @@ def judge(model: keras.Model, data: _Data) -> dict[str, Any]:
     for name, batch in (("level3", data.test3), ("level4", data.test4)):
         labels, scores = batch.probability[:, 0], _scores(model, batch)
         report = binary_report(labels, scores, threshold)
-        out[name] = {"auc": round(roc_auc(labels, scores), 4), "accuracy": round(report["accuracy"], 4),
-                     "f1": round(report["f1"], 4)}
+        out[name] = {
+            "auc": round(roc_auc(labels, scores), 4),
+            "accuracy": round(report["accuracy"], 4),
+            "f1": round(report["f1"], 4),
+        }
     return out
 
 
@@ -130,8 +135,8 @@ def compare(config: CompareConfig) -> dict[str, Any]:
         "data": {
             "level3_test": f"{len(data.test3.x)} frames, test seeds {dataset.SEED_RANGES['test'][0]}+",
             "level4_test": f"{len(data.test4.x)} photos through the capture path ({data.refused4} of {config.test4} "
-                           f"refused by its gates), test seeds "
-                           f"{dataset.SEED_RANGES['test'][0] + dataset.LEVEL4_TEST_OFFSET}+",
+            f"refused by its gates), test seeds "
+            f"{dataset.SEED_RANGES['test'][0] + dataset.LEVEL4_TEST_OFFSET}+",
             "validation": f"{len(data.validation.x)} frames, validation seeds {dataset.SEED_RANGES['validation'][0]}+",
             "look": dataset.LookSpec.for_split(config.look, "test", config.real_dir).describe(),
             "seconds": round(data_seconds, 1),
@@ -146,9 +151,14 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, dict[str, list[float]]]:
     summary = {}
     for arm in ARMS:
         rows = [r for r in runs if r["arm"] == arm]
-        summary[arm] = {f"{test}_{m}": [round(float(np.mean([r[test][m] for r in rows])), 4),
-                                        round(float(np.std([r[test][m] for r in rows])), 4)]
-                        for test in ("level3", "level4") for m in ("auc", "accuracy", "f1")}
+        summary[arm] = {
+            f"{test}_{m}": [
+                round(float(np.mean([r[test][m] for r in rows])), 4),
+                round(float(np.std([r[test][m] for r in rows])), 4),
+            ]
+            for test in ("level3", "level4")
+            for m in ("auc", "accuracy", "f1")
+        }
     return summary
 
 
@@ -195,12 +205,17 @@ def to_markdown(result: dict[str, Any], command: str) -> str:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in result["runs"]:
-        lines.append(f"| {r['arm']} | {r['seed']} | {r['level3']['auc']:.3f} | {r['level3']['accuracy']:.3f} | "
-                     f"{r['level3']['f1']:.3f} | {r['level4']['auc']:.3f} | {r['level4']['accuracy']:.3f} | "
-                     f"{r['level4']['f1']:.3f} | {r['train_seconds']:.0f} |")
+        lines.append(
+            f"| {r['arm']} | {r['seed']} | {r['level3']['auc']:.3f} | {r['level3']['accuracy']:.3f} | "
+            f"{r['level3']['f1']:.3f} | {r['level4']['auc']:.3f} | {r['level4']['accuracy']:.3f} | "
+            f"{r['level4']['f1']:.3f} | {r['train_seconds']:.0f} |"
+        )
     for arm, s in result["summary"].items():
-        cells = " | ".join(f"{s[f'{t}_{m}'][0]:.3f} ± {s[f'{t}_{m}'][1]:.3f}"
-                           for t in ("level3", "level4") for m in ("auc", "accuracy", "f1"))
+        cells = " | ".join(
+            f"{s[f'{t}_{m}'][0]:.3f} ± {s[f'{t}_{m}'][1]:.3f}"
+            for t in ("level3", "level4")
+            for m in ("auc", "accuracy", "f1")
+        )
         lines.append(f"| **{arm}, mean ± sd** | | {cells} | |")
     lines += ["", "Verdict at this budget:", "", *verdict(result["runs"]), ""]
     return "\n".join(lines)

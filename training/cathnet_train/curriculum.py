@@ -73,12 +73,13 @@ class Material:
             2: f"{n[2]} curved segments with branches, 128x128 (synth.generate_level 2)",
             3: f"{n[3]} whole frames, 256x256 (synth.generate)",
             4: f"{self.photos} photographed frames through the capture path ({self.refused_photos} photos refused "
-               f"by its gates) + {n[4] - self.photos} level-3 frames",
+            f"by its gates) + {n[4] - self.photos} level-3 frames",
         }
 
 
-def build_material(counts: dict[int, int], look: dataset.LookSpec, workers: int = 2,
-                   spec: InputSpec | None = None) -> Material:
+def build_material(
+    counts: dict[int, int], look: dataset.LookSpec, workers: int = 2, spec: InputSpec | None = None
+) -> Material:
     """``counts[level]`` training inputs of each level from the train split's seeds.
 
     ``counts[4]`` is the number of photos taken; the capture path's gates refuse some,
@@ -86,8 +87,9 @@ def build_material(counts: dict[int, int], look: dataset.LookSpec, workers: int 
     """
     spec = spec or InputSpec()
     levels = {
-        level: dataset.build_level(dataset.seeds("train", counts[level], offset=TRAIN_OFFSETS[level]), level,
-                                   workers, look)
+        level: dataset.build_level(
+            dataset.seeds("train", counts[level], offset=TRAIN_OFFSETS[level]), level, workers, look
+        )
         for level in (1, 2)
     }
     levels[3] = dataset.build(dataset.seeds("train", counts[3], offset=TRAIN_OFFSETS[3]), spec, workers, look)
@@ -96,8 +98,9 @@ def build_material(counts: dict[int, int], look: dataset.LookSpec, workers: int 
     return Material(levels, len(photos.x), refused)
 
 
-def fit_steps(model: keras.Model, data: dataset.Batch, steps: int, rng: np.random.Generator,
-              batch: int = FRAME_STEP) -> dict[str, float]:
+def fit_steps(
+    model: keras.Model, data: dataset.Batch, steps: int, rng: np.random.Generator, batch: int = FRAME_STEP
+) -> dict[str, float]:
     """``steps`` optimizer steps of ``batch`` inputs over ``data``, reshuffled each time it runs out.
 
     Returns:
@@ -109,15 +112,23 @@ def fit_steps(model: keras.Model, data: dataset.Batch, steps: int, rng: np.rando
     while steps > 0:
         take = min(steps, per_pass)
         idx = np.sort(rng.permutation(len(data.x))[: take * batch])
-        history = model.fit(data.x[idx], {k: v[idx] for k, v in targets.items()}, batch_size=batch, epochs=1,
-                            shuffle=True, verbose=0)
+        history = model.fit(
+            data.x[idx], {k: v[idx] for k, v in targets.items()}, batch_size=batch, epochs=1, shuffle=True, verbose=0
+        )
         logs = {k: round(float(v[-1]), 5) for k, v in history.history.items()}
         steps -= take
     return logs
 
 
-def run(model: keras.Model, material: Material, plan: list[tuple[int, int]], learning_rate: float,
-        seed: int, log: bool = False, batch: int = FRAME_STEP) -> list[dict[str, Any]]:
+def run(
+    model: keras.Model,
+    material: Material,
+    plan: list[tuple[int, int]],
+    learning_rate: float,
+    seed: int,
+    log: bool = False,
+    batch: int = FRAME_STEP,
+) -> list[dict[str, Any]]:
     """Trains ``model`` on each (level, steps) of ``plan`` in turn, from the last stage's weights;
     ``steps`` are optimizer steps of ``batch`` inputs.
 
@@ -134,8 +145,9 @@ def run(model: keras.Model, material: Material, plan: list[tuple[int, int]], lea
     for level, steps in plan:
         t0 = time.time()
         losses = fit_steps(model, material.levels[level], steps, rng, batch)
-        stages.append({"level": level, "steps": steps, "batch": batch, "seconds": round(time.time() - t0, 1),
-                       "losses": losses})
+        stages.append(
+            {"level": level, "steps": steps, "batch": batch, "seconds": round(time.time() - t0, 1), "losses": losses}
+        )
         if log:
             print(f"level {level}: {steps} steps in {stages[-1]['seconds']:.0f} s, {losses}", flush=True)
     return stages

@@ -19,7 +19,16 @@ import numpy.typing as npt
 
 from cathnet.geometry import Letterbox
 from cathnet.preprocess import InputSpec, preprocess
-from cathnet_train.synth import LOOK_REAL, LOOK_V1, SEGMENT_SIDES, Angiogram, Look, generate, generate_level, with_backgrounds
+from cathnet_train.synth import (
+    LOOK_REAL,
+    LOOK_V1,
+    SEGMENT_SIDES,
+    Angiogram,
+    Look,
+    generate,
+    generate_level,
+    with_backgrounds,
+)
 
 SEED_RANGES: dict[str, tuple[int, int]] = {
     "train": (0, 1_000_000),
@@ -51,7 +60,9 @@ def seeds(split: str, n: int, offset: int = 0) -> list[int]:
     return list(range(lo + offset, lo + offset + n))
 
 
-Row = tuple[npt.NDArray[np.float32], float, npt.NDArray[np.float32], npt.NDArray[np.float32]]  # one frame: x, label, lesion map, vessels
+Row = tuple[
+    npt.NDArray[np.float32], float, npt.NDArray[np.float32], npt.NDArray[np.float32]
+]  # one frame: x, label, lesion map, vessels
 
 
 @dataclass(frozen=True)
@@ -91,8 +102,9 @@ class Batch:
 
 def concat(*batches: Batch) -> Batch:
     """The frames of ``batches`` one after the other (same input size)."""
-    return Batch(*(np.concatenate(arrays) for arrays in zip(
-        *((b.x, b.probability, b.lesion_map, b.vessels) for b in batches))))
+    return Batch(
+        *(np.concatenate(arrays) for arrays in zip(*((b.x, b.probability, b.lesion_map, b.vessels) for b in batches)))
+    )
 
 
 def targets(frame: Angiogram, spec: InputSpec) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
@@ -187,8 +199,14 @@ def _one(job: Job) -> Row:
     return x, float(frame.stenosis), lesion_map, vessel_target(frame, spec)
 
 
-def map_seeds(one: Callable[[Job], T], seed_list: list[int], spec: InputSpec,
-              workers: int = 2, chunksize: int = 64, look: LookSpec = LookSpec()) -> list[T]:
+def map_seeds(
+    one: Callable[[Job], T],
+    seed_list: list[int],
+    spec: InputSpec,
+    workers: int = 2,
+    chunksize: int = 64,
+    look: LookSpec = LookSpec(),
+) -> list[T]:
     """``one((seed, spec, look))`` for each seed, in ``workers`` processes, in ``seed_list`` order."""
     jobs = [(s, spec, look) for s in seed_list]
     if workers > 1:

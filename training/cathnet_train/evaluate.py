@@ -20,7 +20,6 @@ from cathnet_train.metrics import binary_report, roc_auc
 from cathnet_train.photo_sim import simulate
 from cathnet_train.synth import generate
 
-
 PHOTO_FRAME_SIZE = 512  # frames shown on the monitor (as in training's level 4)
 
 
@@ -79,14 +78,17 @@ def evaluate(
             if hit is not None and findings.top_lesion is not None:
                 ds_err.append(abs(findings.top_lesion.diameter_stenosis_percent - hit.diameter_stenosis_percent))
     report = binary_report(labels, scores, analyzer.bundle.threshold)
-    what = (f"{size} px frames" if level == 3 else
-            f"level 4: {PHOTO_FRAME_SIZE} px frames photographed on a simulated monitor, read through the SDK's "
-            f"photo path ({refused} of {n} photos refused by the capture path and left out)")
+    what = (
+        f"{size} px frames"
+        if level == 3
+        else f"level 4: {PHOTO_FRAME_SIZE} px frames photographed on a simulated monitor, read through the SDK's "
+        f"photo path ({refused} of {n} photos refused by the capture path and left out)"
+    )
     options = "" if level == 3 else " --level 4"
     options += f" --look {look}"
     result = {
         "test_set": f"synthetic {split} split, seeds {seed_list[0]}..{seed_list[-1]} (never used in training), "
-                    f"{what}, {look_spec.describe()}",
+        f"{what}, {look_spec.describe()}",
         "n": len(labels),
         "look": look,
         "positives": int(sum(labels)),
@@ -97,7 +99,8 @@ def evaluate(
         "lesion_hit_rate": round(float(np.mean(hits)), 4) if hits else None,
         "ds_mae_points": round(float(np.mean(ds_err)), 2) if ds_err else None,
         "command": f"cathnet-train evaluate --n {n} --split {split}"
-                   + (f" --size {size}" if level == 3 else "") + options,
+        + (f" --size {size}" if level == 3 else "")
+        + options,
     }
     if level == 4:
         result["refused_photos"] = refused

@@ -33,5 +33,6 @@ def compile_for_training(
     model: keras.Model, learning_rate: float | keras.optimizers.schedules.LearningRateSchedule
 ) -> None:
     """Adam on the losses of the outputs ``model`` has."""
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
-                  loss={name: LOSSES[name] for name in model.output_names})
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate), loss={name: LOSSES[name] for name in model.output_names}
+    )

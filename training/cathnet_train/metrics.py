@@ -57,8 +57,9 @@ def youden_threshold(labels: npt.ArrayLike, scores: npt.ArrayLike) -> float:
     return best_t
 
 
-def paired_auc_difference_ci(labels: npt.ArrayLike, first: npt.ArrayLike, second: npt.ArrayLike,
-                             n_boot: int = 2000, seed: int = 0) -> tuple[float, float]:
+def paired_auc_difference_ci(
+    labels: npt.ArrayLike, first: npt.ArrayLike, second: npt.ArrayLike, n_boot: int = 2000, seed: int = 0
+) -> tuple[float, float]:
     """95 % interval of AUC(first) - AUC(second) on the same frames (paired bootstrap:
     frames are resampled with both scores; resamples with one class are skipped)."""
     y = np.asarray(labels, dtype=bool).ravel()

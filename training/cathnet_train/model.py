@@ -19,7 +19,6 @@ from keras import layers
 
 from cathnet.preprocess import InputSpec
 
-
 # Faster-moving BatchNorm statistics: with a few thousand CPU steps the default 0.99
 # leaves the inference-time statistics behind the weights and the map goes flat.
 _BN_MOMENTUM = 0.9
@@ -48,9 +47,7 @@ def _transition(x: keras.KerasTensor, name: str) -> keras.KerasTensor:
     return layers.AveragePooling2D(2, name=f"{name}_pool")(x)
 
 
-def build_model(
-    spec: InputSpec | None, growth: int = 12, vessel_head: bool = False
-) -> keras.Model:
+def build_model(spec: InputSpec | None, growth: int = 12, vessel_head: bool = False) -> keras.Model:
     """The CathNet DenseNet for ``spec``'s input size.
 
     Args:

@@ -118,10 +118,20 @@ def _screen(
     screen[y0 : y0 + side, x0 : x0 + side] = img
     for k in range(int(rng.integers(2, 6))):
         y = 20 + 22 * k
-        cv2.putText(screen, f"LAO {rng.integers(10, 60)} CRA {rng.integers(0, 30)}", (10, y),
-                    cv2.FONT_HERSHEY_SIMPLEX, 0.5, 200, 1, cv2.LINE_AA)
+        cv2.putText(
+            screen,
+            f"LAO {rng.integers(10, 60)} CRA {rng.integers(0, 30)}",
+            (10, y),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.5,
+            200,
+            1,
+            cv2.LINE_AA,
+        )
     fh, fw = frame.shape[:2]
-    to_screen = np.array([[side / fw, 0, x0 + 0.5 * side / fw - 0.5], [0, side / fh, y0 + 0.5 * side / fh - 0.5], [0, 0, 1]])
+    to_screen = np.array(
+        [[side / fw, 0, x0 + 0.5 * side / fw - 0.5], [0, side / fh, y0 + 0.5 * side / fh - 0.5], [0, 0, 1]]
+    )
     return screen, to_screen
 
 
@@ -221,7 +231,9 @@ def _other_panel(rng: np.random.Generator, kind: str) -> npt.NDArray[np.float32]
     for k, colour in enumerate([(60, 230, 60), (40, 220, 230), (230, 200, 40), (60, 60, 230)]):
         y = 60 + 90 * k + 25 * np.sin(x / rng.uniform(8, 30)) * (np.sin(x / 3.0) > 0.6)
         cv2.polylines(img, [np.stack([x, y], 1).astype(np.int32)], False, colour, 2)
-        cv2.putText(img, f"{int(rng.integers(40, 160))}", (w - 110, 60 + 90 * k), cv2.FONT_HERSHEY_SIMPLEX, 1.3, colour, 3)
+        cv2.putText(
+            img, f"{int(rng.integers(40, 160))}", (w - 110, 60 + 90 * k), cv2.FONT_HERSHEY_SIMPLEX, 1.3, colour, 3
+        )
     return img.astype(np.float32)
 
 
@@ -250,8 +262,11 @@ def _other(photo: npt.NDArray[np.float32], rng: np.random.Generator, kind: str) 
     ph, pw = photo.shape[:2]
     cam = _Camera((pw, ph), 68.0)
     c = Conditions(
-        yaw=float(rng.uniform(-40, 40)), pitch=float(rng.uniform(-20, 20)), roll=float(rng.uniform(-8, 8)),
-        fraction=float(rng.uniform(0.05, 0.2)), offset=(float(rng.choice([0.0, 1.0])), float(rng.random())),
+        yaw=float(rng.uniform(-40, 40)),
+        pitch=float(rng.uniform(-20, 20)),
+        roll=float(rng.uniform(-8, 8)),
+        fraction=float(rng.uniform(0.05, 0.2)),
+        offset=(float(rng.choice([0.0, 1.0])), float(rng.random())),
     )
     rot, t, _ = _place(cam, (640, 400), c)
     pts = np.array([[-320, -200, 0], [320, -200, 0], [320, 200, 0], [-320, 200, 0]], np.float64)
@@ -273,8 +288,13 @@ def _hand(photo: npt.NDArray[np.float32], rng: np.random.Generator, corners: npt
     for spread in (-25, -8, 8, 25):
         a = np.radians(angle + 180 + spread)
         tip = at + np.array([np.cos(a), np.sin(a)]) * palm[0] * 1.4
-        cv2.line(photo, tuple(int(v) for v in np.round(at + axis * palm[0] * 0.5)), tuple(int(v) for v in np.round(tip)),
-                 skin, max(3, round(diag * 0.02)))
+        cv2.line(
+            photo,
+            tuple(int(v) for v in np.round(at + axis * palm[0] * 0.5)),
+            tuple(int(v) for v in np.round(tip)),
+            skin,
+            max(3, round(diag * 0.02)),
+        )
 
 
 def simulate(
@@ -322,7 +342,9 @@ def simulate(
         hmat = cv2.getPerspectiveTransform(src, corners.astype(np.float32) - 0.5)
         frame_to_photo = hmat.astype(np.float64) @ to_screen
         if c.glare > 0:
-            gx, gy = cv2.perspectiveTransform(np.array([[[c.glare_at[0] * sw, c.glare_at[1] * sh]]], np.float32), hmat)[0, 0]
+            gx, gy = cv2.perspectiveTransform(np.array([[[c.glare_at[0] * sw, c.glare_at[1] * sh]]], np.float32), hmat)[
+                0, 0
+            ]
             yy, xx = np.mgrid[0:ph, 0:pw].astype(np.float32)
             r = c.glare_radius * pw
             photo += c.glare * np.exp(-((xx - gx) ** 2 + (yy - gy) ** 2) / (2 * r * r))[..., None]
@@ -336,7 +358,9 @@ def simulate(
         half = (c.motion - 1) / 2
         p0 = (k // 2 - half * np.cos(a), k // 2 - half * np.sin(a))
         p1 = (k // 2 + half * np.cos(a), k // 2 + half * np.sin(a))
-        cv2.line(kernel, tuple(round(v * 16) for v in p0), tuple(round(v * 16) for v in p1), 1.0, 1, cv2.LINE_AA, shift=4)
+        cv2.line(
+            kernel, tuple(round(v * 16) for v in p0), tuple(round(v * 16) for v in p1), 1.0, 1, cv2.LINE_AA, shift=4
+        )
         photo = cv2.filter2D(photo, -1, kernel / kernel.sum())
     photo += rng.normal(0, c.noise, photo.shape).astype(np.float32)
     out = np.clip(photo, 0, 255).astype(np.uint8)

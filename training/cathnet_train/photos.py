@@ -64,12 +64,18 @@ def _one(job: Job) -> Row | None:
     return x, float(seen.stenosis), lesion_map, vessel_target(seen, spec)
 
 
-def build(seed_list: list[int], spec: InputSpec, workers: int = 2, look: LookSpec = LookSpec()) -> tuple[Batch, int]:
+def build(seed_list: list[int], spec: InputSpec, workers: int = 2, look: LookSpec | None = None) -> tuple[Batch, int]:
     """Level-4 inputs and targets for ``seed_list`` (deterministic order).
+
+    Args:
+        seed_list: generator seeds, one photo each.
+        spec: the model's input contract.
+        workers: processes.
+        look: the generated frames' look; None for the default ``LookSpec()``.
 
     Returns:
         The batch of accepted photos and how many photos the capture path refused.
     """
-    rows = map_seeds(_one, seed_list, spec, workers, chunksize=16, look=look)
+    rows = map_seeds(_one, seed_list, spec, workers, chunksize=16, look=look if look is not None else LookSpec())
     kept = [r for r in rows if r is not None]
     return Batch.from_rows(kept), len(rows) - len(kept)

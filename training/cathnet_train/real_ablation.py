@@ -39,16 +39,30 @@ def ablation(base: RealTrainConfig, seeds: tuple[int, ...], work: Path) -> dict[
             t0 = time.time()
             config = replace(base, arm=arm, seed=seed)
             summary = train_real(config, work / f"{arm}-{seed}", frames=frames, log=False)
-            runs.append({"arm": arm, "seed": seed, **{k: summary["val_float"][k] for k in FIGURES},
-                         "seconds": round(time.time() - t0)})
+            runs.append(
+                {
+                    "arm": arm,
+                    "seed": seed,
+                    **{k: summary["val_float"][k] for k in FIGURES},
+                    "seconds": round(time.time() - t0),
+                }
+            )
             print(json.dumps(runs[-1]), flush=True)
     summary = {
-        arm: {k: [round(float(np.mean(v)), 4), round(float(np.std(v, ddof=1)), 4) if len(v) > 1 else 0.0]
-              for k in FIGURES for v in [[r[k] for r in runs if r["arm"] == arm]]}
+        arm: {
+            k: [round(float(np.mean(v)), 4), round(float(np.std(v, ddof=1)), 4) if len(v) > 1 else 0.0]
+            for k in FIGURES
+            for v in [[r[k] for r in runs if r["arm"] == arm]]
+        }
         for arm in ARMS
     }
-    return {"runs": runs, "summary": summary, "config": base, "plans": {
-        arm: replace(base, arm=arm).plan() for arm in ARMS}, "frames": len(frames)}
+    return {
+        "runs": runs,
+        "summary": summary,
+        "config": base,
+        "plans": {arm: replace(base, arm=arm).plan() for arm in ARMS},
+        "frames": len(frames),
+    }
 
 
 def to_markdown(result: dict[str, Any], command: str) -> str:
@@ -62,7 +76,8 @@ def to_markdown(result: dict[str, Any], command: str) -> str:
         "(200 real frames, 406 expert-outlined stenoses), which no arm trained on; float Keras models, decoded by "
         "the SDK's own region decoder (region threshold 0.5, lesion threshold 0.3, threshold 0.5).",
         "",
-        f"- Compute per arm: {config.budget} frame-equivalent steps of {config.batch} whole {config.size}x{config.size} "
+        f"- Compute per arm: {config.budget} frame-equivalent steps of {config.batch} whole "
+        f"{config.size}x{config.size} "
         "frames (a step on 64x64 crops costs its pixels: 1/16 of a frame, 128x128 crops 1/4).",
         f"- Curriculum: {plans['curriculum']} as (level, steps, inputs per step): level 1 short segments (64x64 "
         "crops around each expert polygon, and as many crops of vessel away from every stenosis), level 2 longer "
@@ -76,8 +91,10 @@ def to_markdown(result: dict[str, Any], command: str) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in result["runs"]:
-        lines.append(f"| {r['arm']} | {r['seed']} | {r['arcade_score']:.3f} | {r['f1']:.3f} | {r['precision']:.3f} "
-                     f"| {r['recall']:.3f} | {r['top1_hit']:.3f} | {r['seconds']} |")
+        lines.append(
+            f"| {r['arm']} | {r['seed']} | {r['arcade_score']:.3f} | {r['f1']:.3f} | {r['precision']:.3f} "
+            f"| {r['recall']:.3f} | {r['top1_hit']:.3f} | {r['seconds']} |"
+        )
     for arm, figures in result["summary"].items():
         cells = " | ".join(f"{figures[k][0]:.3f} ± {figures[k][1]:.3f}" for k in FIGURES)
         lines.append(f"| **{arm}, mean ± sd** | | {cells} | |")
@@ -88,9 +105,16 @@ def to_markdown(result: dict[str, Any], command: str) -> str:
         best_direct = max(r[k] for r in result["runs"] if r["arm"] == "direct")
         separated = "every curriculum seed above every direct seed" if worst_cur > best_direct else "the seeds overlap"
         verdicts.append(f"- {name}: curriculum minus direct {cur[k][0] - direct[k][0]:+.3f} (means); {separated}.")
-    lines += ["", "Training seconds are wall time: a step on crops costs more per pixel than one on whole frames "
-              "on this CPU (per-step overhead), so the curriculum arm takes longer at equal compute.",
-              "", "Verdict at this budget:", "", *verdicts, ""]
+    lines += [
+        "",
+        "Training seconds are wall time: a step on crops costs more per pixel than one on whole frames "
+        "on this CPU (per-step overhead), so the curriculum arm takes longer at equal compute.",
+        "",
+        "Verdict at this budget:",
+        "",
+        *verdicts,
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -100,5 +124,5 @@ def write_section(result: dict[str, Any], command: str, path: Path) -> None:
     if SECTION in text:
         start = text.index(SECTION)
         rest = text.find("\n# ", start + len(SECTION))
-        text = text[:start] + (text[rest + 1:] if rest >= 0 else "")
+        text = text[:start] + (text[rest + 1 :] if rest >= 0 else "")
     path.write_text(to_markdown(result, command) + "\n" + text)

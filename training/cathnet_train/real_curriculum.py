@@ -70,14 +70,16 @@ def _ridges(x: npt.NDArray[np.float32]) -> npt.NDArray[np.bool_]:
     return small >= np.quantile(small, 0.92)
 
 
-def sample(material: Material, level: int, batch: int, rng: np.random.Generator
-           ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+def sample(
+    material: Material, level: int, batch: int, rng: np.random.Generator
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32]]:
     """One augmented batch of ``level``: (x, lesion-map targets, probability targets)."""
     frames = material.frames
     if level == 3:
         index = rng.integers(0, len(frames), batch)
-        return _augment(frames.x[index].astype(np.float32), frames.y[index].astype(np.float32),
-                        frames.p[index].copy(), rng)
+        return _augment(
+            frames.x[index].astype(np.float32), frames.y[index].astype(np.float32), frames.p[index].copy(), rng
+        )
     side = CROP_SIDES[level]
     cells = side // OUTPUT_STRIDE
     full = frames.y.shape[1]
@@ -88,17 +90,18 @@ def sample(material: Material, level: int, batch: int, rng: np.random.Generator
         jitter = rng.integers(-cells // 4, cells // 4 + 1, 2)
         y0 = int(np.clip(cy - cells // 2 + jitter[0], 0, full - cells))
         x0 = int(np.clip(cx - cells // 2 + jitter[1], 0, full - cells))
-        y = frames.y[i, y0:y0 + cells, x0:x0 + cells].astype(np.float32)
+        y = frames.y[i, y0 : y0 + cells, x0 : x0 + cells].astype(np.float32)
         ys.append(y)
         s = OUTPUT_STRIDE
-        xs.append(frames.x[i, y0 * s:(y0 + cells) * s, x0 * s:(x0 + cells) * s].astype(np.float32))
+        xs.append(frames.x[i, y0 * s : (y0 + cells) * s, x0 * s : (x0 + cells) * s].astype(np.float32))
         # A crop holds a stenosis when a stretch of region (>= 4 cells) lies in it.
         ps.append([float((y[..., 0] >= 0.5).sum() >= 4), 1.0])
     return _augment(np.stack(xs), np.stack(ys), np.array(ps, np.float32), rng)
 
 
-def _augment(x: npt.NDArray[np.float32], y: npt.NDArray[np.float32], p: npt.NDArray[np.float32],
-             rng: np.random.Generator) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+def _augment(
+    x: npt.NDArray[np.float32], y: npt.NDArray[np.float32], p: npt.NDArray[np.float32], rng: np.random.Generator
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32]]:
     for i in range(len(x)):
         k = int(rng.integers(0, 4))
         xi, yi = np.rot90(x[i], k), np.rot90(y[i], k)

@@ -53,8 +53,12 @@ class FrameSet:
 
 def concat(*sets: FrameSet) -> FrameSet:
     """The frames of ``sets`` one after the other (one input size)."""
-    return FrameSet(np.concatenate([s.x for s in sets]), np.concatenate([s.y for s in sets]),
-                    np.concatenate([s.p for s in sets]), [n for s in sets for n in s.sources])
+    return FrameSet(
+        np.concatenate([s.x for s in sets]),
+        np.concatenate([s.y for s in sets]),
+        np.concatenate([s.p for s in sets]),
+        [n for s in sets for n in s.sources],
+    )
 
 
 def _cells(mask: npt.NDArray[np.uint8], spec: InputSpec) -> npt.NDArray[np.float32]:
@@ -63,17 +67,22 @@ def _cells(mask: npt.NDArray[np.uint8], spec: InputSpec) -> npt.NDArray[np.float
     return cv2.resize(mask.astype(np.float32) / 255.0, size, interpolation=cv2.INTER_AREA)
 
 
-def _to_model(image: npt.NDArray[np.uint8], polygons: list[npt.NDArray[np.float32]], spec: InputSpec
-              ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.uint8]]:
+def _to_model(
+    image: npt.NDArray[np.uint8], polygons: list[npt.NDArray[np.float32]], spec: InputSpec
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.uint8]]:
     """The preprocessed input and the polygons filled at model input size (letterboxed like it)."""
     x, box = preprocess(image, spec)
     mask = arcade.rasterise([box.to_model(p).astype(np.float32) for p in polygons], (spec.width, spec.height))
     return x[..., 0], mask
 
 
-def _row(x: npt.NDArray[np.float32], spec: InputSpec, region: npt.NDArray[np.uint8] | None = None,
-         vessel: npt.NDArray[np.uint8] | None = None, ds: npt.NDArray[np.float32] | None = None
-         ) -> tuple[npt.NDArray[np.float16], npt.NDArray[np.float16]]:
+def _row(
+    x: npt.NDArray[np.float32],
+    spec: InputSpec,
+    region: npt.NDArray[np.uint8] | None = None,
+    vessel: npt.NDArray[np.uint8] | None = None,
+    ds: npt.NDArray[np.float32] | None = None,
+) -> tuple[npt.NDArray[np.float16], npt.NDArray[np.float16]]:
     h, w = spec.height // OUTPUT_STRIDE, spec.width // OUTPUT_STRIDE
     y = np.zeros((h, w, N_TARGETS), np.float32)
     if region is not None:
@@ -104,8 +113,9 @@ def _mask_job(job: tuple[Path, InputSpec]) -> tuple[np.ndarray, np.ndarray, list
     image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
     gt = cv2.imread(str(path.with_name(f"{path.stem}_gt.png")), cv2.IMREAD_GRAYSCALE)
     x, box = preprocess(image, spec)
-    vessel = box.paste(cv2.resize(gt, box.content_size, interpolation=cv2.INTER_AREA).astype(np.float32),
-                       spec.width, spec.height, 0.0)
+    vessel = box.paste(
+        cv2.resize(gt, box.content_size, interpolation=cv2.INTER_AREA).astype(np.float32), spec.width, spec.height, 0.0
+    )
     xs, y = _row(x[..., 0], spec, vessel=(vessel >= 128).astype(np.uint8) * 255)
     return xs, y, [0.0, 0.0]
 
@@ -121,7 +131,7 @@ def _synthetic_job(job: tuple[int, InputSpec, LookSpec]) -> tuple[np.ndarray, np
     for lesion in frame.lesions:
         x0, y0, x1, y1 = (int(round(v)) for v in lesion.box)
         inside = np.zeros_like(vessel)
-        inside[max(y0, 0):y1 + 1, max(x0, 0):x1 + 1] = True
+        inside[max(y0, 0) : y1 + 1, max(x0, 0) : x1 + 1] = True
         inside &= vessel
         ds_value[inside] = lesion.diameter_stenosis_percent / 100.0
         ds_valid[inside] = 255
@@ -130,8 +140,13 @@ def _synthetic_job(job: tuple[int, InputSpec, LookSpec]) -> tuple[np.ndarray, np
     ds = np.stack([_cells((ds_value * 255).astype(np.uint8), spec), _cells(ds_valid, spec)])
     # %DS is averaged over a cell's narrowed pixels only, and counts where they cover half of it.
     ds_cell = np.where(ds[1] > 0, ds[0] / np.maximum(ds[1], 1e-6), 0.0)
-    xs, y = _row(x[..., 0], spec, region=region, vessel=frame.vessel_mask,
-                 ds=np.stack([ds_cell, (ds[1] >= 0.5).astype(np.float32)]))
+    xs, y = _row(
+        x[..., 0],
+        spec,
+        region=region,
+        vessel=frame.vessel_mask,
+        ds=np.stack([ds_cell, (ds[1] >= 0.5).astype(np.float32)]),
+    )
     return xs, y, [float(frame.stenosis), 1.0]
 
 
@@ -141,8 +156,12 @@ def _gather(fn, jobs: list, source: str, workers: int) -> FrameSet:  # type: ign
             rows = list(pool.map(fn, jobs, chunksize=16))
     else:
         rows = [fn(j) for j in jobs]
-    return FrameSet(np.stack([r[0] for r in rows])[..., None], np.stack([r[1] for r in rows]),
-                    np.array([r[2] for r in rows], np.float32), [source] * len(rows))
+    return FrameSet(
+        np.stack([r[0] for r in rows])[..., None],
+        np.stack([r[1] for r in rows]),
+        np.array([r[2] for r in rows], np.float32),
+        [source] * len(rows),
+    )
 
 
 def arcade_stenosis(split: str, spec: InputSpec, root: Path = arcade.DEFAULT_ROOT, workers: int = 2) -> FrameSet:

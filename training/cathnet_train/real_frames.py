@@ -53,7 +53,7 @@ def read_real_frames(real_dir: Path, bundle: Path | None = None) -> dict[str, An
     folders = sorted({name.split("/")[0] for name in scores})
     return {
         "what": f"{len(paths)} real angiogram frames from {real_dir} (no stenosis labels: a distribution, "
-                "not an accuracy)",
+        "not an accuracy)",
         "model": model,
         "threshold": threshold,
         "ran": len(scores),
@@ -62,5 +62,5 @@ def read_real_frames(real_dir: Path, bundle: Path | None = None) -> dict[str, An
         "histogram_tenths": np.histogram(list(scores.values()), bins=10, range=(0.0, 1.0))[0].tolist(),
         "by_folder": {f: spread([s for n, s in scores.items() if n.startswith(f"{f}/")]) for f in folders},
         "command": f"cathnet-train real-frames --real-dir {real_dir}"
-                   + ("" if bundle is None else f" --model {bundle}"),
+        + ("" if bundle is None else f" --model {bundle}"),
     }

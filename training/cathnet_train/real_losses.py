@@ -58,9 +58,12 @@ def probability_loss(y_true: keras.KerasTensor, y_pred: keras.KerasTensor) -> ke
     return _masked_mean(bce, y_true[:, 1])
 
 
-def compile_region_model(model: keras.Model, learning_rate: float | keras.optimizers.schedules.LearningRateSchedule
-                         ) -> None:
+def compile_region_model(
+    model: keras.Model, learning_rate: float | keras.optimizers.schedules.LearningRateSchedule
+) -> None:
     """AdamW on both outputs."""
-    model.compile(optimizer=keras.optimizers.AdamW(learning_rate, weight_decay=1e-4),
-                  loss={"probability": probability_loss, "lesion_map": lesion_map_loss},
-                  loss_weights={"probability": 0.5, "lesion_map": 1.0})
+    model.compile(
+        optimizer=keras.optimizers.AdamW(learning_rate, weight_decay=1e-4),
+        loss={"probability": probability_loss, "lesion_map": lesion_map_loss},
+        loss_weights={"probability": 0.5, "lesion_map": 1.0},
+    )

@@ -64,20 +64,24 @@ class RealTrainConfig:
 def build_frames(config: RealTrainConfig, spec: InputSpec) -> real_data.FrameSet:
     """The whole training frames: ARCADE stenosis and SYNTAX train, real-angiogram masks, generated."""
     root = Path(config.arcade_root)
-    parts = [real_data.arcade_stenosis("train", spec, root, config.workers),
-             real_data.arcade_vessels("train", spec, root, config.workers)]
+    parts = [
+        real_data.arcade_stenosis("train", spec, root, config.workers),
+        real_data.arcade_vessels("train", spec, root, config.workers),
+    ]
     real_train = Path(config.real_dir) / "training"
     if real_train.is_dir():
         parts.append(real_data.real_angiogram_vessels(real_train, spec, config.workers))
     if config.synthetic:
         look = dataset.LookSpec.for_split(config.look, "train", config.real_dir)
-        parts.append(real_data.synthetic(dataset.seeds("train", config.synthetic, offset=800_000), spec, look,
-                                         config.workers))
+        parts.append(
+            real_data.synthetic(dataset.seeds("train", config.synthetic, offset=800_000), spec, look, config.workers)
+        )
     return real_data.concat(*parts)
 
 
-def train_real(config: RealTrainConfig, out_dir: Path, frames: real_data.FrameSet | None = None,
-               log: bool = True) -> dict[str, Any]:
+def train_real(
+    config: RealTrainConfig, out_dir: Path, frames: real_data.FrameSet | None = None, log: bool = True
+) -> dict[str, Any]:
     """Trains; saves ``out_dir/cathnet.keras`` (fixed input size) and ``training.json``.
 
     Args:
@@ -98,13 +102,15 @@ def train_real(config: RealTrainConfig, out_dir: Path, frames: real_data.FrameSe
     material = Material.from_frames(frames)
     t_data = time.time() - t0
     if log:
-        print(f"{len(frames)} frames, {len(material.positives)} positive and {len(material.negatives)} negative "
-              f"crop centres in {t_data:.0f} s", flush=True)
+        print(
+            f"{len(frames)} frames, {len(material.positives)} positive and {len(material.negatives)} negative "
+            f"crop centres in {t_data:.0f} s",
+            flush=True,
+        )
 
     model = build_region_model(None)
     plan = config.plan()
-    schedule = keras.optimizers.schedules.CosineDecay(
-        config.learning_rate, sum(s for _, s, _ in plan), alpha=0.02)
+    schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, sum(s for _, s, _ in plan), alpha=0.02)
     compile_region_model(model, schedule)
     rng = np.random.default_rng(config.seed)
     stages = []
@@ -116,10 +122,20 @@ def train_real(config: RealTrainConfig, out_dir: Path, frames: real_data.FrameSe
             out = model.train_on_batch(x, {"probability": p, "lesion_map": y}, return_dict=True)
             losses.append(float(out["loss"]))
             if log and (step + 1) % 500 == 0:
-                print(f"  level {level} step {step + 1}/{steps}: loss {np.mean(losses[-500:]):.4f} "
-                      f"({time.time() - t1:.0f} s)", flush=True)
-        stages.append({"level": level, "steps": steps, "batch": batch, "seconds": round(time.time() - t1, 1),
-                       "loss_last_500": round(float(np.mean(losses[-500:])), 5)})
+                print(
+                    f"  level {level} step {step + 1}/{steps}: loss {np.mean(losses[-500:]):.4f} "
+                    f"({time.time() - t1:.0f} s)",
+                    flush=True,
+                )
+        stages.append(
+            {
+                "level": level,
+                "steps": steps,
+                "batch": batch,
+                "seconds": round(time.time() - t1, 1),
+                "loss_last_500": round(float(np.mean(losses[-500:])), 5),
+            }
+        )
         if log:
             print(f"level {level}: {steps} steps of {batch} in {stages[-1]['seconds']:.0f} s", flush=True)
 
@@ -144,8 +160,9 @@ def train_real(config: RealTrainConfig, out_dir: Path, frames: real_data.FrameSe
     return summary
 
 
-def val_figures(model: keras.Model, spec: InputSpec, root: Path, threshold: float = 0.5,
-                split: str = "val") -> dict[str, float]:
+def val_figures(
+    model: keras.Model, spec: InputSpec, root: Path, threshold: float = 0.5, split: str = "val"
+) -> dict[str, float]:
     """The float model's figures on an ARCADE split (``arcade_eval.score_outputs``)."""
     frames = arcade.load(split, "stenosis", root)
     data = real_data.arcade_stenosis(split, spec, root)

@@ -79,7 +79,9 @@ def remove_vessels(image: npt.NDArray[np.uint8], mask: npt.NDArray[np.bool_], gr
     return cv2.inpaint(image, hole, 5, cv2.INPAINT_TELEA)
 
 
-def _at_scale(image: npt.NDArray[np.uint8], mask: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.bool_]]:
+def _at_scale(
+    image: npt.NDArray[np.uint8], mask: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.bool_]]:
     if image.shape[0] == SCALE_SIDE and image.shape[1] == SCALE_SIDE:
         return image, mask
     size = (SCALE_SIDE, SCALE_SIDE)
@@ -135,7 +137,9 @@ def ks_statistic(a: npt.ArrayLike, b: npt.ArrayLike) -> float:
     """Two-sample Kolmogorov-Smirnov statistic: the largest gap of the empirical CDFs."""
     a, b = np.sort(np.asarray(a, float)), np.sort(np.asarray(b, float))
     grid = np.concatenate([a, b])
-    return float(np.max(np.abs(np.searchsorted(a, grid, "right") / a.size - np.searchsorted(b, grid, "right") / b.size)))
+    return float(
+        np.max(np.abs(np.searchsorted(a, grid, "right") / a.size - np.searchsorted(b, grid, "right") / b.size))
+    )
 
 
 def pool(measures: list[dict[str, Any]]) -> dict[str, npt.NDArray[np.float64]]:
@@ -184,7 +188,8 @@ def report(real_dir: Path, n: int = 80, first_seed: int | None = None) -> dict[s
     real = pool([measure(f.image, f.mask, i) for i, f in enumerate(reference)])
     looks = {"v1": LOOK_V1, "real": LOOK_REAL, "real+backgrounds": with_backgrounds(LOOK_REAL, bank)}
     out: dict[str, Any] = {
-        "reference": f"{len(reference)} real frames ({real_dir}/testing); backgrounds from the {len(bank)} in training/",
+        "reference": f"{len(reference)} real frames ({real_dir}/testing); "
+        f"backgrounds from the {len(bank)} in training/",
         "generated": f"{n} frames per look, seeds {first_seed}..{first_seed + n - 1}, 256 px",
         "looks": {},
     }

@@ -33,8 +33,9 @@ OUTPUT_STRIDE = 2
 CHANNELS = ("stenosis region [0, 1]", "% diameter stenosis / 100", "vessel [0, 1]")
 
 
-def _conv_bn(x: keras.KerasTensor, filters: int, kernel: int, name: str, strides: int = 1,
-             relu: bool = True) -> keras.KerasTensor:
+def _conv_bn(
+    x: keras.KerasTensor, filters: int, kernel: int, name: str, strides: int = 1, relu: bool = True
+) -> keras.KerasTensor:
     x = layers.Conv2D(filters, kernel, strides=strides, padding="same", use_bias=False, name=f"{name}_conv")(x)
     x = layers.BatchNormalization(momentum=_BN_MOMENTUM, name=f"{name}_bn")(x)
     return layers.ReLU(name=f"{name}_relu")(x) if relu else x
@@ -94,10 +95,12 @@ def build_region_model(spec: InputSpec | None, widths: tuple[int, int, int, int]
     # A frame is positive because of a lesion: the call reads the strongest region
     # evidence and the strongest graded region evidence, so it cannot drift from the map.
     evidence = layers.Multiply(name="evidence")([region, grade])
-    pooled = layers.Concatenate(name="pooled")([
-        layers.GlobalMaxPooling2D(name="map_max")(lesion_map),
-        layers.GlobalMaxPooling2D(name="evidence_max")(evidence),
-    ])
+    pooled = layers.Concatenate(name="pooled")(
+        [
+            layers.GlobalMaxPooling2D(name="map_max")(lesion_map),
+            layers.GlobalMaxPooling2D(name="evidence_max")(evidence),
+        ]
+    )
     probability = layers.Dense(1, activation="sigmoid", name="probability")(pooled)
     return keras.Model(inp, {"probability": probability, "lesion_map": lesion_map}, name="cathnet")
 

@@ -44,9 +44,13 @@ def write_samples(out: Path, look: str = "v1") -> list[Path]:
             "look": look,
             "stenosis": frame.stenosis,
             "lesions": [
-                {"x": round(l.x, 1), "y": round(l.y, 1), "box": [round(v, 1) for v in l.box],
-                 "diameter_stenosis_percent": round(l.diameter_stenosis_percent, 1)}
-                for l in frame.lesions
+                {
+                    "x": round(lesion.x, 1),
+                    "y": round(lesion.y, 1),
+                    "box": [round(v, 1) for v in lesion.box],
+                    "diameter_stenosis_percent": round(lesion.diameter_stenosis_percent, 1),
+                }
+                for lesion in frame.lesions
             ],
         }
     (out / "truth.json").write_text(json.dumps(truth, indent=2) + "\n")
@@ -84,8 +88,13 @@ def write_arcade_samples(out: Path, root: Path) -> list[Path]:
             "size": frame.size[0],
             "stenosis": True,
             "lesions": [
-                {"x": round(r.centroid[0], 1), "y": round(r.centroid[1], 1), "box": [round(v, 1) for v in r.box],
-                 "outline": np.round(r.polygon, 1).tolist(), "diameter_stenosis_percent": None}
+                {
+                    "x": round(r.centroid[0], 1),
+                    "y": round(r.centroid[1], 1),
+                    "box": [round(v, 1) for v in r.box],
+                    "outline": np.round(r.polygon, 1).tolist(),
+                    "diameter_stenosis_percent": None,
+                }
                 for r in frame.regions
             ],
         }
@@ -117,12 +126,24 @@ def write_photo_samples(out: Path, frame_path: Path) -> list[Path]:
         cv2.imwrite(str(path), image, [cv2.IMWRITE_JPEG_QUALITY, 90])
     lesions = []
     for lesion in truth_in_frame["lesions"]:
-        point = cv2.perspectiveTransform(np.array([[[lesion["x"], lesion["y"]]]], np.float64), photo.frame_to_photo)[0, 0]
-        lesions.append({"x": round(float(point[0]), 1), "y": round(float(point[1]), 1),
-                        "diameter_stenosis_percent": lesion["diameter_stenosis_percent"]})
+        point = cv2.perspectiveTransform(np.array([[[lesion["x"], lesion["y"]]]], np.float64), photo.frame_to_photo)[
+            0, 0
+        ]
+        lesions.append(
+            {
+                "x": round(float(point[0]), 1),
+                "y": round(float(point[1]), 1),
+                "diameter_stenosis_percent": lesion["diameter_stenosis_percent"],
+            }
+        )
     truth = {
-        "monitor_photo.jpg": {"seed": PHOTO_SEED, "frame": frame_path.name, "stenosis": truth_in_frame["stenosis"],
-                              "corners": np.round(photo.corners, 1).tolist(), "lesions": lesions},
+        "monitor_photo.jpg": {
+            "seed": PHOTO_SEED,
+            "frame": frame_path.name,
+            "stenosis": truth_in_frame["stenosis"],
+            "corners": np.round(photo.corners, 1).tolist(),
+            "lesions": lesions,
+        },
         "no_monitor.jpg": {"seed": PHOTO_SEED + 1, "frame": None},
     }
     (out / "truth.json").write_text(json.dumps(truth, indent=2) + "\n")

@@ -63,10 +63,12 @@ class Look:
     real_background: float = 0.0
 
 
-LOOK_V1 = Look("v1", contrast=(0.07, 0.13), washout=0.0, noise=(0.008, 0.03), anatomy=False, collimator=0.0,
-               occlusion=0.0)
-LOOK_REAL = Look("real", contrast=(0.04, 0.09), washout=0.15, noise=(0.005, 0.016), anatomy=True, collimator=0.4,
-                 occlusion=0.1)
+LOOK_V1 = Look(
+    "v1", contrast=(0.07, 0.13), washout=0.0, noise=(0.008, 0.03), anatomy=False, collimator=0.0, occlusion=0.0
+)
+LOOK_REAL = Look(
+    "real", contrast=(0.04, 0.09), washout=0.15, noise=(0.005, 0.016), anatomy=True, collimator=0.4, occlusion=0.1
+)
 
 
 def with_backgrounds(look: Look, backgrounds: Sequence[npt.NDArray[np.float32]], chance: float = 0.5) -> Look:
@@ -150,8 +152,15 @@ def _grow_tree(rng: np.random.Generator) -> list[_Vessel]:
     return vessels
 
 
-def _sprout(rng: np.random.Generator, trunk: _Vessel, i: int, length: tuple[float, float], shortest: int,
-            taper: tuple[float, float], clip: bool = False) -> _Vessel | None:
+def _sprout(
+    rng: np.random.Generator,
+    trunk: _Vessel,
+    i: int,
+    length: tuple[float, float],
+    shortest: int,
+    taper: tuple[float, float],
+    clip: bool = False,
+) -> _Vessel | None:
     """A side branch leaving ``trunk`` at point ``i`` (recorded in ``trunk.branch_at``), or
     None when it is shorter than ``shortest`` points (after ``clip``ping it to the frame)."""
     tangent = trunk.points[min(i + 1, len(trunk.points) - 1)] - trunk.points[i - 1]
@@ -226,9 +235,7 @@ def _occlude(trees: list[list[_Vessel]], vessel: _Vessel, c: int) -> None:
         return
 
 
-def _chord_map(
-    vessels: list[_Vessel], scale: float, shape: tuple[int, int]
-) -> npt.NDArray[np.float32]:
+def _chord_map(vessels: list[_Vessel], scale: float, shape: tuple[int, int]) -> npt.NDArray[np.float32]:
     """Path length (output px) through the lumens at each supersampled pixel.
 
     The vessels of one tree share a map (one distance transform per tree keeps
@@ -240,9 +247,7 @@ def _chord_map(
     for vessel in vessels:
         for (x, y), r in zip(vessel.points * scale, vessel.radius * scale):
             rr = max(r, 0.15 * scale)
-            cv2.circle(
-                radius_img, (int(x * f), int(y * f)), int(rr * f), float(rr), -1, cv2.LINE_8, shift
-            )
+            cv2.circle(radius_img, (int(x * f), int(y * f)), int(rr * f), float(rr), -1, cv2.LINE_8, shift)
     mask = (radius_img > 0).astype(np.uint8)
     edge = cv2.distanceTransform(mask, cv2.DIST_L2, 3) - 0.5
     edge = np.clip(edge, 0.0, None)
@@ -266,7 +271,7 @@ def _background(rng: np.random.Generator, size: int) -> npt.NDArray[np.float32]:
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / size
     theta = rng.uniform(0, np.pi)
     d = (xx - 0.5) * np.cos(theta) + (yy - 0.5) * np.sin(theta) - rng.uniform(-0.4, 0.4)
-    bg *= 1.0 - rng.uniform(0.0, 0.2) * np.exp(-(d / rng.uniform(0.05, 0.15)) ** 2)
+    bg *= 1.0 - rng.uniform(0.0, 0.2) * np.exp(-((d / rng.uniform(0.05, 0.15)) ** 2))
     return bg.astype(np.float32)
 
 
@@ -291,19 +296,21 @@ def _anatomy(rng: np.random.Generator, size: int) -> npt.NDArray[np.float32]:
         bg *= 1.0 - rng.uniform(0.1, 0.35) * _soft(yy - dome, rng.uniform(0.01, 0.04))
     if rng.random() < 0.6:  # spine: a vertical band with vertebrae
         sx, sw = rng.uniform(0.25, 0.75), rng.uniform(0.06, 0.1)
-        band = np.exp(-((xx - sx) / sw) ** 4)
+        band = np.exp(-(((xx - sx) / sw) ** 4))
         vertebrae = 0.5 * (1.0 + np.cos(2 * np.pi * (yy - rng.uniform(0, 1)) / rng.uniform(0.08, 0.13)))
         bg *= 1.0 - band * (rng.uniform(0.05, 0.15) + rng.uniform(0.0, 0.05) * vertebrae)
     for _ in range(int(rng.integers(2, 7))):  # ribs: thin arcs with dense edges
         y0, bend, tilt = rng.uniform(-0.1, 1.0), rng.uniform(0.2, 0.8), rng.uniform(-0.4, 0.4)
         d = yy - (y0 + tilt * (xx - 0.5) - bend * (xx - rng.uniform(0.3, 0.7)) ** 2)
         half = rng.uniform(0.015, 0.03)
-        rib = np.exp(-((np.abs(d) - half) / (0.35 * half)) ** 2) + 0.5 * np.exp(-(d / half) ** 2)
+        rib = np.exp(-(((np.abs(d) - half) / (0.35 * half)) ** 2)) + 0.5 * np.exp(-((d / half) ** 2))
         bg *= 1.0 - rng.uniform(0.02, 0.07) * rib
     return np.clip(bg, 0.05, 1.0).astype(np.float32)
 
 
-def _real_background(rng: np.random.Generator, size: int, bank: Sequence[npt.NDArray[np.float32]]) -> npt.NDArray[np.float32]:
+def _real_background(
+    rng: np.random.Generator, size: int, bank: Sequence[npt.NDArray[np.float32]]
+) -> npt.NDArray[np.float32]:
     """A random crop (70-100 % of the side, maybe mirrored) of a real frame without its vessels."""
     bg = bank[int(rng.integers(len(bank)))]
     side = int(min(bg.shape[:2]) * rng.uniform(0.7, 1.0))
@@ -344,8 +351,9 @@ def _plan(rng: np.random.Generator, positive: bool, look: Look) -> list[float]:
     return planned
 
 
-def _place(rng: np.random.Generator, trees: list[list[_Vessel]], planned: list[float], scale: float,
-           extent: float = _BASE) -> list[LesionTruth]:
+def _place(
+    rng: np.random.Generator, trees: list[list[_Vessel]], planned: list[float], scale: float, extent: float = _BASE
+) -> list[LesionTruth]:
     """Narrows random gradable vessels by ``planned``; the truth in output pixels."""
     candidates = [v for tree in trees for v in tree if np.any(2 * v.radius >= MIN_GRADABLE_DIAMETER_PX)]
     lesions: list[LesionTruth] = []
@@ -381,9 +389,16 @@ def _draw_background(rng: np.random.Generator, size: int, look: Look) -> tuple[n
     return _anatomy(rng, size), False
 
 
-def _render(rng: np.random.Generator, trees: list[list[_Vessel]], others: list[_Vessel], size: int, scale: float,
-            look: Look, background: npt.NDArray[np.float32] | None = None, real: bool = False,
-            ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
+def _render(
+    rng: np.random.Generator,
+    trees: list[list[_Vessel]],
+    others: list[_Vessel],
+    size: int,
+    scale: float,
+    look: Look,
+    background: npt.NDArray[np.float32] | None = None,
+    real: bool = False,
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
     """X-ray transmission through ``trees`` and ``others`` (the catheter: dense, not in
     the mask) over the look's background (or ``background``, ``real`` when it is a real
     frame's); the image and vessel mask."""
@@ -448,13 +463,13 @@ def generate(
 
     planned = _plan(rng, positive, look)
     lesions = _place(rng, trees, planned, size / _BASE)
-    if positive and not any(l.diameter_stenosis_percent >= SIGNIFICANT_DS for l in lesions):
+    if positive and not any(lesion.diameter_stenosis_percent >= SIGNIFICANT_DS for lesion in lesions):
         # Rare: no vessel was wide enough. Draw again with a derived seed.
         return generate(seed + 7_919_000_003, size, positive, look)
 
     catheter = _catheter(rng, vessels[0].points[0])
     image, mask = _render(rng, trees, [catheter], size, size / _BASE, look)
-    stenosis = any(l.diameter_stenosis_percent >= SIGNIFICANT_DS for l in lesions)
+    stenosis = any(lesion.diameter_stenosis_percent >= SIGNIFICANT_DS for lesion in lesions)
     return Angiogram(image, tuple(lesions), stenosis, mask, seed)
 
 
@@ -479,8 +494,9 @@ def _curved_segment(rng: np.random.Generator, side: int) -> list[_Vessel]:
     """Level 2: a longer curved vessel entering from one edge, with one or two branches."""
     edge = int(rng.integers(4))
     u = rng.uniform(0.2, 0.8) * side
-    start, heading = {0: ((u, 0.0), np.pi / 2), 1: ((side, u), np.pi), 2: ((u, side), -np.pi / 2),
-                      3: ((0.0, u), 0.0)}[edge]
+    start, heading = {0: ((u, 0.0), np.pi / 2), 1: ((side, u), np.pi), 2: ((u, side), -np.pi / 2), 3: ((0.0, u), 0.0)}[
+        edge
+    ]
     for _ in range(8):  # a trunk that curls straight out again is drawn anew
         trunk_pts = _random_centreline(rng, np.array(start, float), heading + rng.normal(0.0, 0.3), int(2.2 * side))
         inside = np.all((trunk_pts >= -10.0) & (trunk_pts <= side + 10.0), axis=1)
@@ -495,8 +511,9 @@ def _curved_segment(rng: np.random.Generator, side: int) -> list[_Vessel]:
     for _ in range(int(rng.integers(1, 3))):
         if len(trunk_pts) < 50:
             break
-        branch = _sprout(rng, trunk, int(rng.integers(20, len(trunk_pts) - 15)), (0.4 * side, 0.9 * side), 25,
-                         (0.6, 0.9))
+        branch = _sprout(
+            rng, trunk, int(rng.integers(20, len(trunk_pts) - 15)), (0.4 * side, 0.9 * side), 25, (0.6, 0.9)
+        )
         if branch is not None:
             vessels.append(branch)
     return vessels
@@ -519,11 +536,11 @@ def generate_level(seed: int, level: int, positive: bool | None = None, look: Lo
     trees = [_straight_segment(rng, side) if level == 1 else _curved_segment(rng, side)]
     planned = _plan(rng, positive, look)
     lesions = _place(rng, trees, planned[:1] if level == 1 else planned, 1.0, extent=side)
-    if positive and not any(l.diameter_stenosis_percent >= SIGNIFICANT_DS for l in lesions):
+    if positive and not any(lesion.diameter_stenosis_percent >= SIGNIFICANT_DS for lesion in lesions):
         return generate_level(seed + 7_919_000_003, level, positive, look)
     whole, real = _draw_background(rng, int(_BASE), look)
     y0, x0 = (int(v) for v in rng.integers(0, int(_BASE) - side + 1, 2))
     background = np.ascontiguousarray(whole[y0 : y0 + side, x0 : x0 + side])
     image, mask = _render(rng, trees, [], side, 1.0, look, background, real)
-    stenosis = any(l.diameter_stenosis_percent >= SIGNIFICANT_DS for l in lesions)
+    stenosis = any(lesion.diameter_stenosis_percent >= SIGNIFICANT_DS for lesion in lesions)
     return Angiogram(image, tuple(lesions), stenosis, mask, seed)

@@ -63,8 +63,9 @@ def train(config: TrainConfig, out_dir: Path, spec: InputSpec | None = None) -> 
     t0 = time.time()
     counts = {1: config.level1, 2: config.level2, 3: config.level3, 4: config.level4}
     material = curriculum.build_material(counts, config.look_for("train"), config.workers, spec)
-    val = dataset.build(dataset.seeds("validation", config.validation_size), spec, config.workers,
-                        config.look_for("validation"))
+    val = dataset.build(
+        dataset.seeds("validation", config.validation_size), spec, config.workers, config.look_for("validation")
+    )
     t_data = time.time() - t0
     described = material.describe()
     print(f"training material in {t_data:.0f} s:", *described.values(), sep="\n  ", flush=True)
@@ -80,8 +81,10 @@ def train(config: TrainConfig, out_dir: Path, spec: InputSpec | None = None) -> 
         "curriculum": [{"stage": i, **stage, "what": described[stage["level"]]} for i, stage in enumerate(stages, 1)],
         "data": {
             "generator": f"cathnet_train.synth (synthetic), {config.look_for('train').describe()}",
-            "train_seeds": {level: [dataset.SEED_RANGES["train"][0] + curriculum.TRAIN_OFFSETS[level], n]
-                            for level, n in counts.items()},
+            "train_seeds": {
+                level: [dataset.SEED_RANGES["train"][0] + curriculum.TRAIN_OFFSETS[level], n]
+                for level, n in counts.items()
+            },
             "validation_seeds": [dataset.SEED_RANGES["validation"][0], config.validation_size],
             "positive_fraction_level3": round(float(material.levels[3].probability.mean()), 3),
         },

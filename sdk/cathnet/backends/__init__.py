@@ -54,8 +54,9 @@ def _artifact_for(bundle: ModelBundle, kind: str, variant: str | None) -> str | 
     return next((name for name, art in bundle.artifacts.items() if art.kind == kind), None)
 
 
-def create(bundle: ModelBundle, backend: str, num_threads: int | None,
-           variant: str | None = None) -> tuple[Backend, str]:
+def create(
+    bundle: ModelBundle, backend: str, num_threads: int | None, variant: str | None = None
+) -> tuple[Backend, str]:
     """Builds the backend; returns it with the name of the artifact it runs.
 
     Args:
@@ -74,19 +75,20 @@ def create(bundle: ModelBundle, backend: str, num_threads: int | None,
     """
     if backend != "auto" and backend not in BACKENDS:
         raise BackendUnavailableError(
-            "backend.unknown", f"expected one of {', '.join(('auto',) + BACKENDS)}, got {backend!r}"
+            "backend.unknown", f"expected one of {', '.join(('auto', *BACKENDS))}, got {backend!r}"
         )
     runnable = {name: art.kind for name, art in bundle.artifacts.items() if art.kind in DEFAULT_VARIANT}
     if variant is not None and variant not in runnable:
         raise BackendUnavailableError(
             "backend.bad_variant", f"expected one of the bundle's variants ({', '.join(runnable)}), got {variant!r}"
         )
-    names = AUTO_ORDER if backend == "auto" else (backend,)
+    names: tuple[str, ...] = AUTO_ORDER if backend == "auto" else (backend,)
     if variant is not None:
         names = tuple(n for n in names if KIND_OF_BACKEND[n] == runnable[variant])
         if not names:
             raise BackendUnavailableError(
-                "backend.bad_variant", f"expected a {runnable[variant]} backend for variant {variant!r}, got {backend!r}"
+                "backend.bad_variant",
+                f"expected a {runnable[variant]} backend for variant {variant!r}, got {backend!r}",
             )
     reasons: list[str] = []
     for name in names:
@@ -101,8 +103,7 @@ def create(bundle: ModelBundle, backend: str, num_threads: int | None,
     )
 
 
-def _create_one(bundle: ModelBundle, name: str, num_threads: int | None,
-                variant: str | None) -> tuple[Backend, str]:
+def _create_one(bundle: ModelBundle, name: str, num_threads: int | None, variant: str | None) -> tuple[Backend, str]:
     backend: Backend
     if name == "coreml":
         art = _artifact_for(bundle, "mlpackage", variant)

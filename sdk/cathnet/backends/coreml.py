@@ -23,7 +23,7 @@ def unavailable_reason() -> str | None:
         return f"Core ML predicts only on macOS; this is {platform.system()}"
     try:
         import coremltools  # noqa: F401
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return f"coremltools does not import: {type(exc).__name__}: {exc}"
     return None
 

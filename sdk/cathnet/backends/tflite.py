@@ -36,11 +36,10 @@ def import_interpreter(name: str) -> Any:
         found: Any = importlib.import_module(module_name)
         for part in attribute.split("."):
             found = getattr(found, part)
-    except Exception as exc:  # noqa: BLE001 - any import failure means "unavailable"
+    except Exception as exc:
         raise BackendUnavailableError(
             "backend.unavailable",
-            f"expected the {name!r} runtime ({module_name}) to import, got "
-            f"{type(exc).__name__}: {exc}",
+            f"expected the {name!r} runtime ({module_name}) to import, got {type(exc).__name__}: {exc}",
         ) from None
     return found
 
@@ -75,7 +74,7 @@ class TFLiteBackend(Backend):
         try:
             self._interp = interpreter_cls(model_path=str(model_path), num_threads=num_threads)
             self._interp.allocate_tensors()
-        except Exception as exc:  # noqa: BLE001 - runtime-specific failures
+        except Exception as exc:
             raise BackendUnavailableError(
                 "backend.unavailable",
                 f"expected {name!r} to load {model_path.name}, got {type(exc).__name__}: {exc}",
@@ -83,9 +82,7 @@ class TFLiteBackend(Backend):
         self.name = name
         inputs = self._interp.get_input_details()
         if len(inputs) != 1:
-            raise ModelIntegrityError(
-                "model.integrity", f"expected one model input, got {len(inputs)}"
-            )
+            raise ModelIntegrityError("model.integrity", f"expected one model input, got {len(inputs)}")
         self._input = inputs[0]
         self._outputs: dict[str, dict[str, Any]] = {}
         details = self._interp.get_output_details()
@@ -116,10 +113,7 @@ class TFLiteBackend(Backend):
         """Runs one (1, H, W, C) float32 input; returns float32 outputs by card name."""
         self.set_input(x)
         self._interp.invoke()
-        return {
-            name: _dequantize(self._interp.get_tensor(d["index"]), d)
-            for name, d in self._outputs.items()
-        }
+        return {name: _dequantize(self._interp.get_tensor(d["index"]), d) for name, d in self._outputs.items()}
 
     def close(self) -> None:
         self._interp = None
@@ -140,8 +134,8 @@ def _quantize(x: npt.NDArray[np.float32], detail: dict[str, Any]) -> npt.NDArray
 
 def _dequantize(q: npt.NDArray[Any], detail: dict[str, Any]) -> npt.NDArray[np.float32]:
     if q.dtype == np.float32:
-        return q.copy()
+        return np.array(q, np.float32)
     if q.dtype == np.float16:
-        return q.astype(np.float32)
+        return np.asarray(q, np.float32)
     scale, zero = detail["quantization"]
-    return ((q.astype(np.float32) - zero) * scale).astype(np.float32)
+    return np.asarray((q.astype(np.float32) - zero) * scale, np.float32)

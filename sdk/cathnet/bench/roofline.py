@@ -32,9 +32,12 @@ times = []
 for _ in range(reps):
     t0 = time.perf_counter(); a @ b; times.append(time.perf_counter() - t0)
 flop = 2.0 * n ** 3
-print(json.dumps({"best_gflops": flop / min(times) / 1e9, "median_gflops": flop / sorted(times)[len(times) // 2] / 1e9}))
+median = sorted(times)[len(times) // 2]
+print(json.dumps({"best_gflops": flop / min(times) / 1e9, "median_gflops": flop / median / 1e9}))
 """
-_ONE_THREAD = {k: "1" for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")}
+_ONE_THREAD = dict.fromkeys(
+    ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS"), "1"
+)
 
 
 def undelegated(interpreter_class: type, model_path: str | Path) -> Any:
@@ -62,7 +65,7 @@ def count_macs(interpreter: Any) -> int:
     """
     shapes = {t["index"]: [int(v) for v in t["shape"]] for t in interpreter.get_tensor_details()}
     total = 0
-    for op in interpreter._get_ops_details():  # noqa: SLF001 - the only graph view the runtimes offer
+    for op in interpreter._get_ops_details():
         name = op["op_name"]
         if name not in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
             continue
@@ -90,8 +93,9 @@ def measure_peak(cpu: int | None, n: int = 768, reps: int = 12) -> dict[str, Any
     """
     cmd = [sys.executable, "-c", _PEAK_CODE, str(-1 if cpu is None else cpu), str(n), str(reps)]
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True,
-                              env={**os.environ, **_ONE_THREAD})
+        done = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=120, check=True, env={**os.environ, **_ONE_THREAD}
+        )
         got = json.loads(done.stdout.strip().splitlines()[-1])
     except (subprocess.SubprocessError, OSError, ValueError, IndexError) as exc:
         return {"error": f"expected the GEMM peak from a child process, got {type(exc).__name__}: {exc}"}

@@ -47,9 +47,7 @@ def measure(query: Callable[[], object], plan: Plan) -> list[float]:
         query()
     times: list[float] = []
     start = time.perf_counter()
-    while len(times) < plan.queries and (
-        len(times) < plan.min_queries or time.perf_counter() - start < plan.seconds
-    ):
+    while len(times) < plan.queries and (len(times) < plan.min_queries or time.perf_counter() - start < plan.seconds):
         t0 = time.perf_counter()
         query()
         times.append((time.perf_counter() - t0) * 1e3)

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from cathnet import backends, capture, image_input
+from cathnet._arrays import u8
 from cathnet.analyzer import Analyzer
 from cathnet.bundle import ModelBundle
 from cathnet.errors import CathNetError
@@ -26,7 +27,7 @@ from cathnet.preprocess import preprocess
 
 CAPTURE_STAGES = ("capture_preview", "rectify", "capture")
 MODEL_STAGES = ("invoke", "inference")
-STAGES = CAPTURE_STAGES + ("preprocess",) + MODEL_STAGES + ("predict", "end_to_end_photo")
+STAGES = (*CAPTURE_STAGES, "preprocess", *MODEL_STAGES, "predict", "end_to_end_photo")
 PREVIEW_WH = (640, 480)  # a camera preview frame
 
 
@@ -76,11 +77,11 @@ class Inputs:
             photo = image_input.read_image(path)
             if photo.dtype != np.uint8 or not capture.find_screen(photo):
                 raise CathNetError("bench.no_screen", f"expected an 8-bit photo of the angiogram monitor, got {path}")
-            decoded_photos.append(photo)
+            decoded_photos.append(u8(photo))
         return cls(
             frames=tuple(image_input.read_image(p) for p in frame_paths),
             photos=tuple(decoded_photos),
-            previews=tuple(cv2.resize(p, PREVIEW_WH, interpolation=cv2.INTER_AREA) for p in decoded_photos),
+            previews=tuple(u8(cv2.resize(p, PREVIEW_WH, interpolation=cv2.INTER_AREA)) for p in decoded_photos),
             names={"frames": [p.name for p in frame_paths], "photos": [p.name for p in photo_paths]},
         )
 
@@ -94,8 +95,13 @@ def _cycle(fn: Callable[[Any], object], items: Sequence[Any]) -> Callable[[], ob
 def capture_stages(inputs: Inputs, side: int, threads: int, wanted: Sequence[str]) -> Iterator[Stage]:
     """Screen detection on preview frames; rectification and the whole capture on photos."""
     if "capture_preview" in wanted:
-        yield Stage("capture_preview", None, None, threads,
-                    _cycle(lambda f: capture.find_screen(f, preview=True), inputs.previews))
+        yield Stage(
+            "capture_preview",
+            None,
+            None,
+            threads,
+            _cycle(lambda f: capture.find_screen(f, preview=True), inputs.previews),
+        )
     if "rectify" in wanted:
         found = [(p, capture.find_screen(p).corners) for p in inputs.photos]  # type: ignore[union-attr]
         yield Stage("rectify", None, None, threads, _cycle(lambda pc: capture.rectify(*pc), found))
@@ -103,8 +109,9 @@ def capture_stages(inputs: Inputs, side: int, threads: int, wanted: Sequence[str
         yield Stage("capture", None, None, threads, _cycle(lambda p: capture.capture_angiogram(p, side), inputs.photos))
 
 
-def model_stages(bundle: ModelBundle, backend: str, variant: str, threads: int, inputs: Inputs,
-                 wanted: Sequence[str]) -> Iterator[Stage]:
+def model_stages(
+    bundle: ModelBundle, backend: str, variant: str, threads: int, inputs: Inputs, wanted: Sequence[str]
+) -> Iterator[Stage]:
     """The raw interpreter ``invoke`` (TFLite backends) and ``inference`` (quantise, invoke,
     dequantise: ``Backend.run``) of one variant on one backend.
 
@@ -129,8 +136,9 @@ def model_stages(bundle: ModelBundle, backend: str, variant: str, threads: int, 
         runner.close()
 
 
-def pipeline_stages(model: str | Path | None, backend: str, variant: str | None, threads: int, inputs: Inputs,
-                    wanted: Sequence[str]) -> Iterator[Stage]:
+def pipeline_stages(
+    model: str | Path | None, backend: str, variant: str | None, threads: int, inputs: Inputs, wanted: Sequence[str]
+) -> Iterator[Stage]:
     """``preprocess`` (frame → model input), ``predict`` (the whole SDK call on a frame) and
     ``end_to_end_photo`` (photo → findings: capture, preprocess, inference, postprocess)."""
     analyzer = Analyzer(model, backend=backend, num_threads=threads, variant=variant)
@@ -139,9 +147,16 @@ def pipeline_stages(model: str | Path | None, backend: str, variant: str | None,
             spec = analyzer.bundle.input_spec
             yield Stage("preprocess", None, None, threads, _cycle(lambda f: preprocess(f, spec), inputs.frames))
         if "predict" in wanted:
-            yield Stage("predict", analyzer.artifact, analyzer.backend, threads, _cycle(analyzer.predict, inputs.frames))
+            yield Stage(
+                "predict", analyzer.artifact, analyzer.backend, threads, _cycle(analyzer.predict, inputs.frames)
+            )
         if "end_to_end_photo" in wanted:
-            yield Stage("end_to_end_photo", analyzer.artifact, analyzer.backend, threads,
-                        _cycle(lambda p: analyzer.predict(p, photo=True), inputs.photos))
+            yield Stage(
+                "end_to_end_photo",
+                analyzer.artifact,
+                analyzer.backend,
+                threads,
+                _cycle(lambda p: analyzer.predict(p, photo=True), inputs.photos),
+            )
     finally:
         analyzer.close()

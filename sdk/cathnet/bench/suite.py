@@ -78,14 +78,17 @@ class BenchOptions:
             raise CathNetError("usage.bad_threads", f"expected thread counts >= 1, got {list(self.threads)}")
 
 
-def _model_plan(bundle: ModelBundle, options: BenchOptions) -> tuple[list[tuple[str, str]], list[dict[str, str]]]:
+def _model_plan(bundle: ModelBundle, options: BenchOptions) -> tuple[list[tuple[str, str]], list[dict[str, Any]]]:
     """(backend, variant) pairs to time, and the backends skipped with their reason."""
     available = backends.available_backends()
     names = options.backends or backends.BACKENDS  # every one: those that cannot run here say why
-    pairs, skipped = [], []
+    pairs: list[tuple[str, str]] = []
+    skipped: list[dict[str, Any]] = []
     for name in names:
         if name not in available:
-            raise CathNetError("usage.bad_backend", f"expected backends among {', '.join(backends.BACKENDS)}, got {name!r}")
+            raise CathNetError(
+                "usage.bad_backend", f"expected backends among {', '.join(backends.BACKENDS)}, got {name!r}"
+            )
         if available[name] is not None:
             skipped.append({"backend": name, "reason": available[name] or ""})
             continue
@@ -95,8 +98,13 @@ def _model_plan(bundle: ModelBundle, options: BenchOptions) -> tuple[list[tuple[
     return pairs, skipped
 
 
-def _stages(bundle: ModelBundle, inputs: Inputs, options: BenchOptions, pairs: list[tuple[str, str]],
-            skipped: list[dict[str, str]]) -> Iterator[Stage]:
+def _stages(
+    bundle: ModelBundle,
+    inputs: Inputs,
+    options: BenchOptions,
+    pairs: list[tuple[str, str]],
+    skipped: list[dict[str, Any]],
+) -> Iterator[Stage]:
     side = max(bundle.input_spec.width, bundle.input_spec.height)
     wanted = options.stages
     for threads in options.threads:
@@ -114,9 +122,20 @@ def _stages(bundle: ModelBundle, inputs: Inputs, options: BenchOptions, pairs: l
 
 def _child(python: str, backend: str, options: BenchOptions) -> dict[str, Any]:
     """Runs ``backend``'s model stages under another Python; its document, or an error."""
-    cmd = [python, "-m", "cathnet", "bench", "--json", "--backends", backend,
-           "--stages", ",".join(s for s in options.stages if s in MODEL_STAGES) or "inference",
-           "--threads", ",".join(map(str, options.threads)), "--no-peak"]
+    cmd = [
+        python,
+        "-m",
+        "cathnet",
+        "bench",
+        "--json",
+        "--backends",
+        backend,
+        "--stages",
+        ",".join(s for s in options.stages if s in MODEL_STAGES) or "inference",
+        "--threads",
+        ",".join(map(str, options.threads)),
+        "--no-peak",
+    ]
     if options.quick:
         cmd.append("--quick")
     if options.plan is not None:  # the same plan as this run's
@@ -126,12 +145,15 @@ def _child(python: str, backend: str, options: BenchOptions) -> dict[str, Any]:
     if options.model:
         cmd += ["--model", str(Path(options.model).resolve())]
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
-        doc = json.loads(done.stdout.strip().splitlines()[-1])
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=3600, check=False)
+        doc: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     except (OSError, subprocess.SubprocessError, ValueError, IndexError) as exc:
         return {"error": f"expected a bench document from {python}, got {type(exc).__name__}: {exc}"}
     if done.returncode != 0 or doc.get("format") != FORMAT:
-        return {"error": f"expected a bench document from {python}, got exit {done.returncode}: {done.stderr.strip()[-300:]}"}
+        return {
+            "error": f"expected a bench document from {python}, "
+            f"got exit {done.returncode}: {done.stderr.strip()[-300:]}"
+        }
     return doc
 
 
@@ -180,8 +202,11 @@ def run(options: BenchOptions, progress: Callable[[str], None] | None = None) ->
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": machine(),
         "runtimes": runtimes(),
-        "model": {"id": bundle.id, "version": bundle.version,
-                  "sha256": {name: art.sha256 for name, art in bundle.artifacts.items()}},
+        "model": {
+            "id": bundle.id,
+            "version": bundle.version,
+            "sha256": {name: art.sha256 for name, art in bundle.artifacts.items()},
+        },
         "inputs": inputs.names,
         "plan": dataclasses.asdict(plan),
         "pinned_cpu": runner.bench_cpu(),
@@ -196,8 +221,13 @@ def time_stage(stage: Stage, plan: runner.Plan, peak: dict[str, Any]) -> dict[st
     """One result: the stage timed at its threads, summarised, placed on the roofline."""
     with runner.threads(stage.threads):
         times = runner.measure(stage.query, plan)
-    result: dict[str, Any] = {"name": stage.name, "variant": stage.variant, "backend": stage.backend,
-                              "threads": stage.threads, **runner.summarise(times)}
+    result: dict[str, Any] = {
+        "name": stage.name,
+        "variant": stage.variant,
+        "backend": stage.backend,
+        "threads": stage.threads,
+        **runner.summarise(times),
+    }
     if stage.macs:
         result.update(macs=stage.macs, **roofline.place(stage.macs, result["p50_ms"], stage.threads, peak))
     return result
@@ -205,19 +235,28 @@ def time_stage(stage: Stage, plan: runner.Plan, peak: dict[str, Any]) -> dict[st
 
 def format_result(result: dict[str, Any]) -> str:
     """One human line: stage, variant, backend, threads, p50/p90/p99, n, and the roofline."""
-    line = (f"{result['name']:<17} {result['variant'] or '-':<13} {result['backend'] or '-':<15} "
-            f"{result['threads']:>2}  p50 {result['p50_ms']:8.2f}  p90 {result['p90_ms']:8.2f}  "
-            f"p99 {result['p99_ms']:8.2f} ms  n {result['n']:>5}")
+    line = (
+        f"{result['name']:<17} {result['variant'] or '-':<13} {result['backend'] or '-':<15} "
+        f"{result['threads']:>2}  p50 {result['p50_ms']:8.2f}  p90 {result['p90_ms']:8.2f}  "
+        f"p99 {result['p99_ms']:8.2f} ms  n {result['n']:>5}"
+    )
     if "fraction_of_peak" in result:
         line += f"  {result['gmacs_per_s']:.1f} GMAC/s ({100 * result['fraction_of_peak']:.0f} % of peak)"
     return line
 
 
-def select(results: Sequence[dict[str, Any]], name: str, variant: str | None = None, backend: str | None = None,
-           threads: int | None = None) -> dict[str, Any] | None:
+def select(
+    results: Sequence[dict[str, Any]],
+    name: str,
+    variant: str | None = None,
+    backend: str | None = None,
+    threads: int | None = None,
+) -> dict[str, Any] | None:
     """The first result matching the given fields (None: any), or None."""
     for r in results:
-        if r["name"] == name and all(want is None or r.get(key) == want for key, want in
-                                     (("variant", variant), ("backend", backend), ("threads", threads))):
+        if r["name"] == name and all(
+            want is None or r.get(key) == want
+            for key, want in (("variant", variant), ("backend", backend), ("threads", threads))
+        ):
             return r
     return None

@@ -12,9 +12,9 @@
 from __future__ import annotations
 
 from cathnet.capture.live import LiveState, LiveTracker
-from cathnet.capture.pose import aspect_ratio, focal_length, tilt_degrees
 from cathnet.capture.moire import MOIRE_WARN, moire_map, moire_score, suppress_moire
 from cathnet.capture.pipeline import Captured, capture_angiogram
+from cathnet.capture.pose import aspect_ratio, focal_length, tilt_degrees
 from cathnet.capture.quality import Issue, Quality, assess
 from cathnet.capture.rectify import Rectification, Rectified, rectification, rectify
 from cathnet.capture.screen import NoScreen, ScreenQuad, find_screen, order_corners

@@ -74,7 +74,7 @@ def _ring_medians(power: npt.NDArray[np.float64], side: int) -> npt.NDArray[np.f
     return medians
 
 
-def _peak_ratios(view: npt.NDArray[np.uint8], side: int) -> npt.NDArray[np.float64]:
+def _peak_ratios(view: npt.NDArray[np.uint8] | npt.NDArray[np.float32], side: int) -> npt.NDArray[np.float64]:
     """(side, side) centred map: each bin's detail power over its ring's median, 0 off
     the rings searched.
 
@@ -99,7 +99,7 @@ def _peak_ratios(view: npt.NDArray[np.uint8], side: int) -> npt.NDArray[np.float
     return ratios
 
 
-def moire_map(view: npt.NDArray[np.uint8], side: int) -> npt.NDArray[np.float64]:
+def moire_map(view: npt.NDArray[np.uint8] | npt.NDArray[np.float32], side: int) -> npt.NDArray[np.float64]:
     """(side, side) centred map of ``view``'s periodic components seen at ``side`` pixels:
     each spectral bin over its ring's median (0 where not searched or not periodic)."""
     return _peak_ratios(view, side)
@@ -178,7 +178,7 @@ def _notched_out(centred: npt.NDArray[np.float32], carriers: npt.NDArray[np.floa
     r_re, r_im = notch * s_re, notch * s_im
     # Its inverse DFT's real part: Re((cos + i sin)_y (R (cos + i sin)_x^T)) / (th tw).
     g_re, g_im = r_re @ cx.T - r_im @ sx.T, r_re @ sx.T + r_im @ cx.T
-    return (cy @ g_re - sy @ g_im) / np.float32(th * tw)
+    return np.asarray((cy @ g_re - sy @ g_im) / np.float32(th * tw), np.float32)
 
 
 def _dft_basis(n: int, frequencies: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
@@ -230,11 +230,11 @@ def suppress_moire(
     removed = _notched_out(centred, carriers) * window
     taken = np.zeros(log.shape, np.float32)
     for k, (y0, x0) in enumerate(itertools.product(ys0, xs0)):
-        taken[y0:y0 + th, x0:x0 + tw] += removed[k]
+        taken[y0 : y0 + th, x0 : x0 + tw] += removed[k]
     weight_y, weight_x = np.zeros(log.shape[0], np.float32), np.zeros(log.shape[1], np.float32)
     for y0 in ys0:
-        weight_y[y0:y0 + th] += hann_y * hann_y
+        weight_y[y0 : y0 + th] += hann_y * hann_y
     for x0 in xs0:
-        weight_x[x0:x0 + tw] += hann_x * hann_x
-    restored = (log - taken / np.maximum(np.outer(weight_y, weight_x), 1e-6))[top:top + h, left:left + w]
-    return np.clip(np.expm1(restored), 0, 255).round().astype(np.uint8)
+        weight_x[x0 : x0 + tw] += hann_x * hann_x
+    restored = (log - taken / np.maximum(np.outer(weight_y, weight_x), 1e-6))[top : top + h, left : left + w]
+    return np.asarray(np.clip(np.expm1(restored), 0, 255).round(), np.uint8)

@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from cathnet._arrays import Photo, f32, u8
 from cathnet.capture.moire import NOTCH_RATIO, moire_map, suppress_moire
 from cathnet.capture.quality import Quality, assess
 from cathnet.capture.rectify import Rectification, rectification
@@ -55,7 +56,7 @@ class Captured:
     fitted: npt.NDArray[np.float32] | None = None
 
 
-def capture_angiogram(photo: npt.NDArray[np.uint8], model_side: int) -> Captured:
+def capture_angiogram(photo: Photo, model_side: int) -> Captured:
     """Finds the monitor, rectifies it, crops the viewport and runs the quality gates.
 
     Args:
@@ -69,7 +70,7 @@ def capture_angiogram(photo: npt.NDArray[np.uint8], model_side: int) -> Captured
     found, greys = locate_screen(photo)
     if not found:
         raise CaptureError("capture.no_screen", f"expected a photo of the angiogram monitor: {found.reason}")
-    grey = greys.full
+    grey = greys.full_resolution()
     rect = rectification(found.corners, (photo.shape[1], photo.shape[0]))
     box = locate_viewport(greys, rect)
     view = warp_viewport(grey, rect, box)
@@ -77,7 +78,9 @@ def capture_angiogram(photo: npt.NDArray[np.uint8], model_side: int) -> Captured
     ratios = moire_map(view if fitted is None else fitted, model_side)  # once: the gate's score, the notch's carriers
     quality = assess(grey, found.corners, view, viewport_corners(rect, box), model_side, float(ratios.max()))
     if quality.blocking is not None:
-        raise CaptureError(quality.blocking.code, f"expected a usable photo of the angiogram: {quality.blocking.message}")
+        raise CaptureError(
+            quality.blocking.code, f"expected a usable photo of the angiogram: {quality.blocking.message}"
+        )
     # A beat pattern the gate let through is notched out before the model sees it, even
     # one too faint to warn about (an image's own straight edges do not count as one).
     # The notch works at the model's scale: the model sees the viewport area-averaged
@@ -97,18 +100,27 @@ def fit_to_model(view: npt.NDArray[np.uint8], model_side: int) -> npt.NDArray[np
     box = Letterbox.fit(w, h, model_side, model_side)
     if box.scale >= 1.0:
         return None
-    return cv2.resize(view.astype(np.float32), box.content_size, interpolation=cv2.INTER_AREA)
+    return f32(cv2.resize(view.astype(np.float32), box.content_size, interpolation=cv2.INTER_AREA))
 
 
-def warp_viewport(grey: npt.NDArray[np.uint8], rect: Rectification, box: tuple[int, int, int, int]) -> npt.NDArray[np.uint8]:
+def warp_viewport(
+    grey: npt.NDArray[np.uint8], rect: Rectification, box: tuple[int, int, int, int]
+) -> npt.NDArray[np.uint8]:
     """The viewport ``box`` (rectified pixels) warped square-on from the grey photo.
 
     Only the viewport is warped, at the screen's own resolution, in grey (what the
     model reads): the whole screen in colour took four times as long.
     """
     x0, y0, x1, y1 = box
-    return cv2.warpPerspective(grey, _shift(box) @ rect.homography, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR,
-                               borderMode=cv2.BORDER_REPLICATE)
+    return u8(
+        cv2.warpPerspective(
+            grey,
+            _shift(box) @ rect.homography,
+            (x1 - x0, y1 - y0),
+            flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
+    )
 
 
 def _shift(box: tuple[int, int, int, int]) -> npt.NDArray[np.float64]:
@@ -126,13 +138,13 @@ def locate_viewport(greys: Greys, rect: Rectification) -> tuple[int, int, int, i
     """The viewport's box in rectified pixels (x0, y0, x1, y1, exclusive ends), found in
     the screen rectified from the detection's work image: a fraction of the pixels, and
     the box is good to about half a work pixel, finer than the model's pixels."""
-    (ph, pw), (wh, ww) = greys.full.shape[:2], greys.work.shape
+    (ph, pw), (wh, ww) = greys.full_resolution().shape[:2], greys.work.shape
     work = greys.work
     width, height = rect.size
     small_wh = (max(round(width * ww / pw), 1), max(round(height * wh / ph), 1))
     rx, ry = small_wh[0] / width, small_wh[1] / height
     to_small = _centres(rx, ry) @ rect.homography @ np.linalg.inv(_centres(ww / pw, wh / ph))
-    small = cv2.warpPerspective(work, to_small, small_wh, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    small = u8(cv2.warpPerspective(work, to_small, small_wh, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE))
     x0, y0, x1, y1 = find_viewport(small)
     box = (min(round(x0 / rx), width - 1), min(round(y0 / ry), height - 1), round(x1 / rx), round(y1 / ry))
     return box[0], box[1], min(max(box[2], box[0] + 1), width), min(max(box[3], box[1] + 1), height)

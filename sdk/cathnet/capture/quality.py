@@ -100,11 +100,18 @@ def edge_spread(grey: npt.NDArray[np.uint8], corners: npt.ArrayLike) -> float | 
     normals = np.stack([-along[:, 1], along[:, 0]], axis=1)
     inward = np.einsum("ij,ij->i", c.mean(axis=0) - c, normals) >= 0
     normals[~inward] *= -1  # offsets grow into the screen
-    pts = (c[:, None, None] + t[None, :, None, None] * (ends - c)[:, None, None]
-           + offsets[None, None, :, None] * normals[:, None, None])  # (4 sides, 64, offsets, 2), one remap
-    profiles = cv2.remap(grey, pts[..., 0].reshape(-1, len(offsets)).astype(np.float32),
-                         pts[..., 1].reshape(-1, len(offsets)).astype(np.float32), cv2.INTER_LINEAR,
-                         borderMode=cv2.BORDER_REFLECT).reshape(4, len(t), len(offsets))
+    pts = (
+        c[:, None, None]
+        + t[None, :, None, None] * (ends - c)[:, None, None]
+        + offsets[None, None, :, None] * normals[:, None, None]
+    )  # (4 sides, 64, offsets, 2), one remap
+    profiles = cv2.remap(
+        grey,
+        pts[..., 0].reshape(-1, len(offsets)).astype(np.float32),
+        pts[..., 1].reshape(-1, len(offsets)).astype(np.float32),
+        cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REFLECT,
+    ).reshape(4, len(t), len(offsets))
     medians = np.median(profiles.astype(np.float32), axis=1)
     sigmas = []
     for m in medians:
@@ -159,8 +166,14 @@ def assess(
         moire: the view's ``moire_score`` when already measured.
     """
     q = np.asarray(view_corners, np.float64).reshape(4, 2)
-    viewport_px = float(min(np.linalg.norm(q[1] - q[0]), np.linalg.norm(q[2] - q[3]),
-                            np.linalg.norm(q[3] - q[0]), np.linalg.norm(q[2] - q[1])))
+    viewport_px = float(
+        min(
+            np.linalg.norm(q[1] - q[0]),
+            np.linalg.norm(q[2] - q[3]),
+            np.linalg.norm(q[3] - q[0]),
+            np.linalg.norm(q[2] - q[1]),
+        )
+    )
     tilt = tilt_degrees(corners, (photo.shape[1], photo.shape[0]))
     spread = edge_spread(to_grey(photo), corners)
     longest = float(max(np.linalg.norm(q[(i + 1) % 4] - q[i]) for i in range(4)))
@@ -179,17 +192,42 @@ def assess(
         elif sign * value >= sign * warn:
             issues.append(Issue(code, message, False))
 
-    gate(tilt, TILT_WARN_DEG, TILT_BLOCK_DEG, "capture.too_oblique",
-         f"hold the tablet square-on to the monitor: it is seen {tilt:.0f}° off its axis")
-    gate(viewport_px, SIZE_WARN_PX, SIZE_BLOCK_PX, "capture.too_small",
-         f"move closer: the angiogram spans only {viewport_px:.0f} px of the photo; fill the frame with the screen",
-         lower=True)
-    gate(blur, BLUR_WARN, BLUR_BLOCK, "capture.blurred",
-         "hold still and let the camera focus on the screen: the image is blurred"
-         + ("" if blur is None else f" (edge spread {blur:.1f} px at the model's scale)"))
-    gate(glare, GLARE_WARN, GLARE_BLOCK, "capture.glare",
-         f"tilt the tablet to move the reflection off the image: {100 * glare:.1f} % of it is washed out")
-    gate(moire, MOIRE_WARN, MOIRE_BLOCK, "capture.moire",
-         "step back or turn the tablet slightly: the screen's pixel grid shows as stripes (moiré)")
+    gate(
+        tilt,
+        TILT_WARN_DEG,
+        TILT_BLOCK_DEG,
+        "capture.too_oblique",
+        f"hold the tablet square-on to the monitor: it is seen {tilt:.0f}° off its axis",
+    )
+    gate(
+        viewport_px,
+        SIZE_WARN_PX,
+        SIZE_BLOCK_PX,
+        "capture.too_small",
+        f"move closer: the angiogram spans only {viewport_px:.0f} px of the photo; fill the frame with the screen",
+        lower=True,
+    )
+    gate(
+        blur,
+        BLUR_WARN,
+        BLUR_BLOCK,
+        "capture.blurred",
+        "hold still and let the camera focus on the screen: the image is blurred"
+        + ("" if blur is None else f" (edge spread {blur:.1f} px at the model's scale)"),
+    )
+    gate(
+        glare,
+        GLARE_WARN,
+        GLARE_BLOCK,
+        "capture.glare",
+        f"tilt the tablet to move the reflection off the image: {100 * glare:.1f} % of it is washed out",
+    )
+    gate(
+        moire,
+        MOIRE_WARN,
+        MOIRE_BLOCK,
+        "capture.moire",
+        "step back or turn the tablet slightly: the screen's pixel grid shows as stripes (moiré)",
+    )
     issues.sort(key=lambda i: not i.blocking)
     return Quality(tilt, viewport_px, blur, glare, moire, tuple(issues))

@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from cathnet._arrays import f64, u8
 from cathnet.capture.pose import aspect_ratio
 from cathnet.findings import Lesion
 
@@ -32,7 +33,7 @@ class Rectification:
     def to_photo(self, points: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """(N, 2) rectified pixels → photo pixels (inverse homography)."""
         p = np.asarray(points, np.float64).reshape(-1, 1, 2)
-        return cv2.perspectiveTransform(p, np.linalg.inv(self.homography)).reshape(-1, 2)
+        return f64(cv2.perspectiveTransform(p, np.linalg.inv(self.homography))).reshape(-1, 2)
 
     def lesion_to_photo(self, lesion: Lesion) -> Lesion:
         """A lesion in rectified pixels → the same lesion in photo pixels.
@@ -62,7 +63,7 @@ class Rectification:
     def to_rectified(self, points: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """(N, 2) photo pixels → rectified pixels."""
         p = np.asarray(points, np.float64).reshape(-1, 1, 2)
-        return cv2.perspectiveTransform(p, self.homography).reshape(-1, 2)
+        return f64(cv2.perspectiveTransform(p, self.homography)).reshape(-1, 2)
 
 
 @dataclass(frozen=True)
@@ -84,20 +85,23 @@ def rectification(corners: npt.ArrayLike, photo_wh: tuple[int, int]) -> Rectific
     """
     c = np.asarray(corners, np.float64).reshape(4, 2)
     aspect = aspect_ratio(c, photo_wh)
-    longest = max(np.linalg.norm(c[(i + 1) % 4] - c[i]) for i in range(4))
+    longest = max(float(np.linalg.norm(c[(i + 1) % 4] - c[i])) for i in range(4))
     width, height = (longest, longest / aspect) if aspect >= 1 else (longest * aspect, longest)
-    width, height = max(round(width), 1), max(round(height), 1)
+    width_px, height_px = max(round(width), 1), max(round(height), 1)
     # Corners are pixel positions of the screen's outer edge: map them to the outer
     # edge of the output pixels (-0.5 and size - 0.5).
-    dst = np.array([[-0.5, -0.5], [width - 0.5, -0.5], [width - 0.5, height - 0.5], [-0.5, height - 0.5]])
+    dst = np.array([[-0.5, -0.5], [width_px - 0.5, -0.5], [width_px - 0.5, height_px - 0.5], [-0.5, height_px - 0.5]])
     hmat = cv2.getPerspectiveTransform(c.astype(np.float32), dst.astype(np.float32)).astype(np.float64)
-    return Rectification(hmat, (width, height))
+    return Rectification(hmat, (width_px, height_px))
 
 
 def rectify(photo: npt.NDArray[np.uint8], corners: npt.ArrayLike) -> Rectified:
     """Warps the quad ``corners`` (TL, TR, BR, BL, photo pixels) to a rectangle
     (``rectification``'s geometry), bilinearly, at the screen's own resolution."""
     geometry = rectification(corners, (photo.shape[1], photo.shape[0]))
-    image = cv2.warpPerspective(photo, geometry.homography, geometry.size, flags=cv2.INTER_LINEAR,
-                                borderMode=cv2.BORDER_REPLICATE)
+    image = u8(
+        cv2.warpPerspective(
+            photo, geometry.homography, geometry.size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        )
+    )
     return Rectified(geometry.homography, geometry.size, image)

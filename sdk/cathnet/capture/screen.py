@@ -16,12 +16,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
+from cathnet._arrays import Photo, f32, f64, u8
 from cathnet.capture.viewport import image_area
 from cathnet.preprocess import to_grey
 
@@ -50,7 +51,7 @@ class ScreenQuad:
     support: float
     area_fraction: float
 
-    def __bool__(self) -> bool:
+    def __bool__(self) -> Literal[True]:  # Literal: ``if not found`` narrows the type
         return True
 
 
@@ -60,7 +61,7 @@ class NoScreen:
 
     reason: str
 
-    def __bool__(self) -> bool:
+    def __bool__(self) -> Literal[False]:
         return False
 
 
@@ -77,7 +78,7 @@ def order_corners(points: npt.ArrayLike) -> npt.NDArray[np.float64]:
 
 def _near_edges(edges: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     """Pixels within 2 px of an edge (what ``_support`` looks up)."""
-    return cv2.dilate(edges, np.ones((5, 5), np.uint8))
+    return u8(cv2.dilate(edges, np.ones((5, 5), np.uint8)))
 
 
 def _support(near: npt.NDArray[np.uint8], quad: npt.NDArray[np.float64]) -> float:
@@ -156,8 +157,8 @@ def _mask_candidates(blurred: npt.NDArray[np.uint8]) -> list[npt.NDArray[np.floa
     kernel = np.ones((5, 5), np.uint8)
     quads = []
     for level, bright in _MASK_LEVELS:
-        mask = (blurred > level) if bright else (blurred < level)
-        mask = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, kernel)
+        side = (blurred > level) if bright else (blurred < level)
+        mask = u8(cv2.morphologyEx(side.astype(np.uint8), cv2.MORPH_OPEN, kernel))
         contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         for c in contours:
             if cv2.contourArea(c) < area_min:
@@ -175,7 +176,10 @@ def _mask_candidates(blurred: npt.NDArray[np.uint8]) -> list[npt.NDArray[np.floa
 
 
 def _meet(
-    p1: Sequence[float], d1: Sequence[float], p2: Sequence[float], d2: Sequence[float],
+    p1: Sequence[float] | npt.NDArray[np.float64],
+    d1: Sequence[float] | npt.NDArray[np.float64],
+    p2: Sequence[float] | npt.NDArray[np.float64],
+    d2: Sequence[float] | npt.NDArray[np.float64],
     tolerance: float = 1e-9,
 ) -> npt.NDArray[np.float64] | None:
     """Where the line through ``p1`` along ``d1`` meets the one through ``p2`` along ``d2``.
@@ -210,7 +214,9 @@ def _four_longest_sides(poly: npt.NDArray[np.float64]) -> npt.NDArray[np.float64
     return np.array(corners)
 
 
-def _refine(grey: npt.NDArray[np.uint8], quad: npt.NDArray[np.float64], band: float | None = None) -> npt.NDArray[np.float64]:
+def _refine(
+    grey: npt.NDArray[np.uint8], quad: npt.NDArray[np.float64], band: float | None = None
+) -> npt.NDArray[np.float64]:
     """Sub-pixel corners: a line fitted to the strongest step across each side, intersected.
 
     Each side is sampled every 6 pixels; at each point, the grey profile along the
@@ -269,9 +275,15 @@ def _sample(grey: npt.NDArray[np.uint8], points: npt.NDArray[np.float64]) -> npt
     y1 = int(np.clip(np.ceil(points[..., 1].max()) + 2, y0 + 1, h))
     roi = grey[y0:y1, x0:x1].astype(np.float32)
     flat = points.reshape(-1, points.shape[-2], 2)  # 2-D maps (OpenCV's sides stay under 32767)
-    values = cv2.remap(roi, flat[..., 0] - np.float32(x0), flat[..., 1] - np.float32(y0),
-                       cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=np.nan)
-    return values.reshape(points.shape[:-1])
+    values = cv2.remap(
+        roi,
+        flat[..., 0] - np.float32(x0),
+        flat[..., 1] - np.float32(y0),
+        cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=np.nan,
+    )
+    return f32(values).reshape(points.shape[:-1])
 
 
 def _square_on(
@@ -281,7 +293,7 @@ def _square_on(
     w, h = size_wh
     dst = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32) - 0.5
     hmat = cv2.getPerspectiveTransform(quad.astype(np.float32), dst)
-    return cv2.warpPerspective(image, hmat, size_wh, flags=cv2.INTER_AREA), hmat
+    return u8(cv2.warpPerspective(image, hmat, size_wh, flags=cv2.INTER_AREA)), f64(hmat)
 
 
 def _viewport_in(
@@ -341,8 +353,16 @@ def _lit_area(
         [np.stack(p, -1) for p in ((-out, run), (run, -out), (1 + out, run), (run, 1 + out))], axis=1
     )
     pts = cv2.perspectiveTransform(uv.reshape(1, -1, 2), to_photo).reshape(len(s), 4 * rays, 2)
-    values = cv2.remap(image, pts[..., 0].astype(np.float32), pts[..., 1].astype(np.float32), cv2.INTER_LINEAR,
-                       borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0)
+    values = f32(
+        cv2.remap(
+            image,
+            pts[..., 0].astype(np.float32),
+            pts[..., 1].astype(np.float32),
+            cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=-1.0,
+        )
+    )
     steps = _steps(values, ds)
     lines = []
     for side in range(4):
@@ -351,8 +371,10 @@ def _lit_area(
         hit = ~np.isnan(k)
         if hit.sum() >= rays // 6:
             k0 = np.minimum(k[hit].astype(int), len(s) - 2)
-            i = np.flatnonzero(hit)
-            hits = side_pts[k0, i] + (k[hit] - k0)[:, None] * (side_pts[k0 + 1, i] - side_pts[k0, i])
+            rays_hit = np.flatnonzero(hit)
+            hits = side_pts[k0, rays_hit] + (k[hit] - k0)[:, None] * (
+                side_pts[k0 + 1, rays_hit] - side_pts[k0, rays_hit]
+            )
             vx, vy, x0, y0 = cv2.fitLine(hits.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
             lines.append((np.array([x0, y0], np.float64), np.array([vx, vy], np.float64)))
             continue
@@ -375,7 +397,7 @@ def _lit_area(
     return np.array(corners)
 
 
-def _percentile(values: npt.NDArray, q: float) -> float:
+def _percentile(values: npt.NDArray[np.floating[Any]], q: float) -> float:
     """``np.percentile(values, q)`` (linear interpolation) of a 1-D array, by partial sorting."""
     position = q / 100 * (values.size - 1)
     lo = int(position)
@@ -384,7 +406,7 @@ def _percentile(values: npt.NDArray, q: float) -> float:
     return float(part[lo] + (position - lo) * (part[hi] - part[lo]))
 
 
-def _column_median(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+def _column_median(x: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.floating[Any]]:
     """``np.median(x, axis=0)`` (NaN where a column holds one), without its overhead on small arrays."""
     rows = x.shape[0]
     ordered = np.sort(x, axis=0)
@@ -419,7 +441,7 @@ def _steps(values: npt.NDArray[np.float32], ds: float) -> npt.NDArray[np.float64
     starts = ks + delta
     present = ~np.isnan(v)
 
-    def window_sum(x: npt.NDArray) -> npt.NDArray:
+    def window_sum(x: npt.NDArray[Any]) -> npt.NDArray[Any]:
         running = np.zeros((n + 1, rays), np.float64 if x.dtype.kind == "f" else np.int32)
         np.cumsum(x, axis=0, out=running[1:])
         first = int(starts[0])  # ``starts`` is a run of consecutive rows: slices, not copies by index
@@ -507,7 +529,12 @@ def _plausible(lit: npt.NDArray[np.float64], viewport: npt.NDArray[np.float64], 
     if not cv2.isContourConvex(np.round(lit * 16).astype(np.int32)):
         return False
     h, w = shape[:2]
-    if lit[:, 0].min() < -0.02 * w or lit[:, 1].min() < -0.02 * h or lit[:, 0].max() > 1.02 * w or lit[:, 1].max() > 1.02 * h:
+    if (
+        lit[:, 0].min() < -0.02 * w
+        or lit[:, 1].min() < -0.02 * h
+        or lit[:, 0].max() > 1.02 * w
+        or lit[:, 1].max() > 1.02 * h
+    ):
         return False
     if not all(cv2.pointPolygonTest(outline, (float(x), float(y)), False) >= 0 for x, y in viewport):
         return False
@@ -546,7 +573,7 @@ def _shrink_by(image: npt.NDArray[np.uint8], factor: int) -> npt.NDArray[np.uint
         return image
     h, w = image.shape[:2]
     hk, wk = h - h % factor, w - w % factor
-    return cv2.resize(image[:hk, :wk], (wk // factor, hk // factor), interpolation=cv2.INTER_AREA)
+    return u8(cv2.resize(image[:hk, :wk], (wk // factor, hk // factor), interpolation=cv2.INTER_AREA))
 
 
 def _shrink(image: npt.NDArray[np.uint8], size_wh: tuple[int, int]) -> npt.NDArray[np.uint8]:
@@ -561,13 +588,15 @@ def _shrink(image: npt.NDArray[np.uint8], size_wh: tuple[int, int]) -> npt.NDArr
     if image.shape[1::-1] == tuple(size_wh):
         return image
     shrunk = factor >= 2 and image.shape[1] < w
-    return cv2.resize(image, size_wh, interpolation=cv2.INTER_LINEAR if shrunk else cv2.INTER_AREA)
+    return u8(cv2.resize(image, size_wh, interpolation=cv2.INTER_LINEAR if shrunk else cv2.INTER_AREA))
 
 
 _Found = list[tuple[npt.NDArray[np.float64], float, npt.NDArray[np.float64]]]  # (lit area, support, viewport)
 
 
-def _twice_found(lit: npt.NDArray[np.float64], quads: list[npt.NDArray[np.float64]], near: npt.NDArray[np.uint8]) -> bool:
+def _twice_found(
+    lit: npt.NDArray[np.float64], quads: list[npt.NDArray[np.float64]], near: npt.NDArray[np.uint8]
+) -> bool:
     """A supported edge loop also outlines this measured lit area: it is confirmed twice."""
     tolerance = _AGREE * float(np.hypot(*near.shape[:2]))
     return any(np.abs(lit - q).max() <= tolerance and _support(near, q) >= _MIN_SUPPORT for q in quads)
@@ -591,14 +620,21 @@ def _corrected(
         for quad in quads:
             close = np.abs(lit - quad).max(axis=1) <= tolerance
             one_side = int(close.sum()) == 2 and any(close[k] and close[(k + 1) % 4] for k in range(4))
-            if one_side and _plausible(quad, viewport, near.shape) and (support := _support(near, quad)) >= _SIDE_SUPPORT:
+            if (
+                one_side
+                and _plausible(quad, viewport, near.shape)
+                and (support := _support(near, quad)) >= _SIDE_SUPPORT
+            ):
                 return quad, support
     return found[0][0], found[0][1]
 
 
 def _measure(
-    grey: npt.NDArray[np.uint8], blurred: npt.NDArray[np.uint8], colour: _Colour | None,
-    quad: npt.NDArray[np.float64], preview: bool,
+    grey: npt.NDArray[np.uint8],
+    blurred: npt.NDArray[np.uint8],
+    colour: _Colour | None,
+    quad: npt.NDArray[np.float64],
+    preview: bool,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None:
     """The lit area measured outward from the angiogram inside ``quad``, and that
     viewport (work pixels); None when ``quad`` holds no angiogram or no plausible lit area."""
@@ -613,7 +649,7 @@ def _measure(
     return lit, viewport
 
 
-def find_screen(photo: npt.NDArray[np.uint8], preview: bool = False) -> ScreenQuad | NoScreen:
+def find_screen(photo: Photo, preview: bool = False) -> ScreenQuad | NoScreen:
     """Finds the lit screen area of a monitor in a photo.
 
     Args:
@@ -641,38 +677,45 @@ class Greys:
     full: npt.NDArray[np.uint8] | None
     work: npt.NDArray[np.uint8]
 
+    def full_resolution(self) -> npt.NDArray[np.uint8]:
+        """``full``; raises ValueError on a preview's greys, which never make it."""
+        if self.full is None:
+            raise ValueError("expected the greys of a capture: a preview's have no full-resolution image")
+        return self.full
 
-def locate_screen(photo: npt.NDArray[np.uint8]) -> tuple[ScreenQuad | NoScreen, Greys]:
+
+def locate_screen(photo: Photo) -> tuple[ScreenQuad | NoScreen, Greys]:
     """``find_screen(photo)``, and the grey images it made (the capture reuses them)."""
     return _find(photo, preview=False)
 
 
-def _find(photo: npt.NDArray[np.uint8 | np.uint16], preview: bool) -> tuple[ScreenQuad | NoScreen, Greys]:
-    if photo.dtype == np.uint16:  # a 16-bit export of a camera photo: full range, read as 8-bit
-        photo = cv2.convertScaleAbs(photo, alpha=1 / 257)
-    h, w = photo.shape[:2]
+def _find(photo: Photo, preview: bool) -> tuple[ScreenQuad | NoScreen, Greys]:
+    # a 16-bit export of a camera photo: full range, read as 8-bit
+    photo8 = u8(cv2.convertScaleAbs(photo, alpha=1 / 257) if photo.dtype == np.uint16 else photo)
+    h, w = photo8.shape[:2]
     scale = min(1.0, (_PREVIEW_SIDE if preview else _WORK_SIDE) / max(h, w))
     work_wh = (round(w * scale), round(h * scale))
     colour: _Colour | None = None
     if preview:  # shrink first: the full-resolution grey copy is only needed for refinement
-        small = _shrink(photo, work_wh)
+        small = _shrink(photo8, work_wh)
         grey = to_grey(small)
         colour = _Colour(small, 1.0) if small.ndim == 3 else None
     else:
-        grey_full = to_grey(photo)
+        grey_full = to_grey(photo8)
         grey = _shrink(grey_full, work_wh)
-        colour = _Colour(photo, scale) if photo.ndim == 3 else None
+        colour = _Colour(photo8, scale) if photo8.ndim == 3 else None
     greys = Greys(grey_full if not preview else None, grey)
-    blurred = cv2.GaussianBlur(grey, (5, 5), 0)
-    magnitude = cv2.magnitude(cv2.Sobel(blurred, cv2.CV_32F, 1, 0), cv2.Sobel(blurred, cv2.CV_32F, 0, 1))
+    blurred = u8(cv2.GaussianBlur(grey, (5, 5), 0))
+    magnitude = f32(cv2.magnitude(cv2.Sobel(blurred, cv2.CV_32F, 1, 0), cv2.Sobel(blurred, cv2.CV_32F, 0, 1)))
     hi = _percentile(magnitude[::2, ::2].ravel(), 90)  # every fourth pixel is plenty for a percentile
-    edges = cv2.Canny(blurred, max(hi * 0.25, 10), max(hi * 0.6, 25))
+    edges = u8(cv2.Canny(blurred, max(hi * 0.25, 10), max(hi * 0.6, 25)))
     near = _near_edges(edges)
     whole = _MAX_AREA * grey.shape[0] * grey.shape[1]  # the photo's own frame is no screen
     measured: dict[bytes, tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None] = {}
 
-    def search(candidates: list[npt.NDArray[np.float64]]) -> tuple[tuple[npt.NDArray[np.float64], float] | None, _Found,
-                                                                   list[npt.NDArray[np.float64]], Any]:
+    def search(
+        candidates: list[npt.NDArray[np.float64]],
+    ) -> tuple[tuple[npt.NDArray[np.float64], float] | None, _Found, list[npt.NDArray[np.float64]], Any]:
         """The largest candidate whose lit area an edge loop confirms, and what was measured on the way
         (the lit areas, the candidates in order, the supported ones)."""
         quads = _distinct([q for q in candidates if cv2.contourArea(q.astype(np.float32)) < whole])
@@ -684,9 +727,10 @@ def _find(photo: npt.NDArray[np.uint8 | np.uint16], preview: bool) -> tuple[Scre
             key = quad.tobytes()
             if key not in measured:  # the second search meets the first one's candidates again
                 measured[key] = _measure(grey, blurred, colour, quad, preview)
-            if measured[key] is None:
+            result = measured[key]
+            if result is None:
                 continue
-            lit, viewport = measured[key]
+            lit, viewport = result
             found.append((lit, support, viewport))
             if _twice_found(lit, quads, near):
                 return (lit, support), found, quads, good

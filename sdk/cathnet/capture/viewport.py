@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from cathnet._arrays import u8
 from cathnet.preprocess import to_grey
 
 _MIN_FRACTION = 0.2  # of the screen's width and of its height
@@ -44,7 +45,7 @@ def image_area(screen: npt.NDArray[np.uint8], snap: bool = True) -> tuple[int, i
     None when no such rectangle fills at least a fifth of each side and is mostly
     above the black (a window, a monitor of thin coloured traces).
     """
-    grey = cv2.GaussianBlur(to_grey(screen), (0, 0), max(1.0, min(screen.shape[:2]) / 300))
+    grey = u8(cv2.GaussianBlur(to_grey(screen), (0, 0), max(1.0, min(screen.shape[:2]) / 300)))
     h, w = grey.shape
     border = np.concatenate(
         [grey[: h // 20].ravel(), grey[-h // 20 :].ravel(), grey[:, : w // 20].ravel(), grey[:, -w // 20 :].ravel()]
@@ -60,7 +61,9 @@ def image_area(screen: npt.NDArray[np.uint8], snap: bool = True) -> tuple[int, i
     return _snap_to_steps(grey, box) if snap and box == (x0, y0, x1, y1) else box
 
 
-def _grow_over_black(grey: npt.NDArray[np.uint8], box: tuple[int, int, int, int], panel: float) -> tuple[int, int, int, int]:
+def _grow_over_black(
+    grey: npt.NDArray[np.uint8], box: tuple[int, int, int, int], panel: float
+) -> tuple[int, int, int, int]:
     """Widens the box over the frame's own black (darker than the panel's black).
 
     A real angiogram's round field of view leaves black corners: the bright area is

@@ -65,8 +65,9 @@ def test_cli_photo_records_the_screen_and_fails_cleanly_without_one(tmp_path: Pa
 
 def test_keep_view_gives_the_rectified_viewport_and_its_lesions(analyzer: cathnet.Analyzer) -> None:
     seed = 9_700_004
-    photo = sim.simulate(seed, generate(seed, size=512, positive=True).image,
-                         conditions=sim.with_conditions(seed, hand=None))
+    photo = sim.simulate(
+        seed, generate(seed, size=512, positive=True).image, conditions=sim.with_conditions(seed, hand=None)
+    )
     findings = analyzer.predict(photo.image, photo=True, keep_view=True)
     x0, y0, x1, y1 = findings.screen["viewport"]
     view = findings.view
@@ -81,8 +82,9 @@ def test_a_photo_is_analysed_as_its_viewport_would_be(analyzer: cathnet.Analyzer
     """The capture hands the model its viewport already area-averaged (``Captured.fitted``,
     made once for the moiré map too): the same tensor, hence the same findings, as
     analysing the captured viewport as a frame of its own."""
-    photo = sim.simulate(seed, generate(seed, size=512, positive=True).image,
-                         conditions=sim.with_conditions(seed, hand=None, moire=0.0))
+    photo = sim.simulate(
+        seed, generate(seed, size=512, positive=True).image, conditions=sim.with_conditions(seed, hand=None, moire=0.0)
+    )
     captured = capture_angiogram(photo.image, 256)
     assert not captured.moire_suppressed and captured.fitted is not None
     spec = analyzer.bundle.input_spec
@@ -90,7 +92,9 @@ def test_a_photo_is_analysed_as_its_viewport_would_be(analyzer: cathnet.Analyzer
     through_photo = analyzer.predict(photo.image, photo=True, keep_view=True)
     as_frame = analyzer.predict(captured.image, keep_view=True)
     assert through_photo.stenosis_probability == as_frame.stenosis_probability
-    assert [(l.x, l.y) for l in through_photo.view.lesions] == [(l.x, l.y) for l in as_frame.lesions]
+    assert [(lesion.x, lesion.y) for lesion in through_photo.view.lesions] == [
+        (lesion.x, lesion.y) for lesion in as_frame.lesions
+    ]
 
 
 def test_a_16_bit_photo_is_read_as_its_8_bit_self(analyzer: cathnet.Analyzer, tmp_path: Path) -> None:

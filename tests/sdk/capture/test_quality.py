@@ -193,7 +193,9 @@ def test_the_partial_dft_notch_equals_the_full_dft_one(seed: int) -> None:
     th, tw = (int(n) for n in rng.integers(24, 90, 2))
     yy, xx = np.mgrid[0:th, 0:tw]
     carriers = np.column_stack([rng.uniform(0, th, 5), rng.uniform(0, tw, 5)])
-    carriers = np.vstack([carriers, 2 * np.array([th // 2, tw // 2]) - carriers, [[0.3, tw - 1.2]]])  # mirrors, a corner
+    carriers = np.vstack(
+        [carriers, 2 * np.array([th // 2, tw // 2]) - carriers, [[0.3, tw - 1.2]]]
+    )  # mirrors, a corner
     tiles = rng.normal(0, 1, (3, th, tw)).astype(np.float32)
     for cy, cx in carriers[:3]:  # periodic components at some carriers, so the peaks are real ones
         tiles += np.cos(2 * np.pi * ((cy - th // 2) * yy / th + (cx - tw // 2) * xx / tw)).astype(np.float32) * 5

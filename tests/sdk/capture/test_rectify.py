@@ -22,8 +22,9 @@ def _rectification() -> Rectification:
 def test_outline_vertices_map_through_the_inverse_homography() -> None:
     rect = _rectification()
     outline = ((100.0, 100.0), (160.0, 110.0), (150.0, 130.0), (95.0, 120.0))
-    lesion = Lesion(x=120.0, y=112.0, box=(95.0, 100.0, 160.0, 130.0), score=0.9,
-                    diameter_stenosis_percent=72.0, outline=outline)
+    lesion = Lesion(
+        x=120.0, y=112.0, box=(95.0, 100.0, 160.0, 130.0), score=0.9, diameter_stenosis_percent=72.0, outline=outline
+    )
     photo = rect.lesion_to_photo(lesion)
     assert photo.outline is not None and len(photo.outline) == len(outline)
     # Each vertex, taken back by the forward homography, lands where it started.

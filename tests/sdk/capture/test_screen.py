@@ -45,11 +45,17 @@ def test_rectify_round_trips_coordinates_and_recovers_the_screen() -> None:
     photo = sim.simulate(71_000, frame)
     rect = rectify(photo.image, photo.corners)
     h, w = rect.image.shape[:2]
-    np.testing.assert_allclose(rect.to_rectified(photo.corners), [[-0.5, -0.5], [w - 0.5, -0.5], [w - 0.5, h - 0.5], [-0.5, h - 0.5]], atol=1e-3)
+    np.testing.assert_allclose(
+        rect.to_rectified(photo.corners),
+        [[-0.5, -0.5], [w - 0.5, -0.5], [w - 0.5, h - 0.5], [-0.5, h - 0.5]],
+        atol=1e-3,
+    )
     pts = np.array([[10.0, 20.0], [w / 2, h / 2], [w - 5.0, h - 7.0]])
     np.testing.assert_allclose(rect.to_rectified(rect.to_photo(pts)), pts, atol=1e-3)
     # The rectified photo shows what the monitor displayed (glare, blur and JPEG aside).
-    shown = cv2.resize(cv2.cvtColor(rect.image, cv2.COLOR_BGR2GRAY), photo.screen.shape[::-1], interpolation=cv2.INTER_AREA)
+    shown = cv2.resize(
+        cv2.cvtColor(rect.image, cv2.COLOR_BGR2GRAY), photo.screen.shape[::-1], interpolation=cv2.INTER_AREA
+    )
     assert np.corrcoef(shown.ravel().astype(float), photo.screen.ravel().astype(float))[0, 1] > 0.9
 
 
