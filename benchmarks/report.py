@@ -138,7 +138,8 @@ def table(doc: dict[str, Any], target: str) -> str:
         )
         + f". `{doc['mode']}` plan, {doc['created']}, model {doc['model']['id']} {doc['model']['version']}. "
         f"Inputs: frames {', '.join(doc['inputs']['frames'])}; photo {', '.join(doc['inputs']['photos'])} (1600×1200). "
-        "Synthetic images; times in ms per query, one query at a time.",
+        "The SDK's sample images (ARCADE val frames, generated frames, a simulated photo of the monitor); "
+        "times in ms per query, one query at a time.",
         "",
         f"Inference (the model alone; roofline: {doc['roofline']['macs']:,} MACs per inference, GMAC/s achieved at p50 "
         f"and its share of the measured peak, {peak.get('gflops', '?')} GFLOP/s = "

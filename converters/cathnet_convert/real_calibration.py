@@ -28,7 +28,7 @@ from cathnet_train.metrics import youden_threshold
 
 TUNING_FRAMES = 300  # ARCADE train frames the decoder's thresholds are chosen on
 REGION_THRESHOLDS = (0.3, 0.4, 0.5, 0.6)
-LESION_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
+LESION_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
 def representative(spec: InputSpec, root: Path, stenosis: int = 150, syntax: int = 50) -> npt.NDArray[np.float32]:

@@ -22,7 +22,14 @@ from cathnet.bundle import CARD_NAME, default_bundle_path, sha256_of, size_of  #
 from cathnet_convert.cli import main  # noqa: E402
 from cathnet_convert.coreml import to_mlpackage  # noqa: E402
 from cathnet_convert.tflite import to_float  # noqa: E402
-from cathnet_convert.verify import CALL_MARGIN, FLOAT_LIMITS, WEIGHT_INT8_LIMITS, compare, verify  # noqa: E402
+from cathnet_convert.verify import (  # noqa: E402
+    CALL_MARGIN,
+    FLOAT_LIMITS,
+    INT8_LIMITS,
+    WEIGHT_INT8_LIMITS,
+    compare,
+    verify,
+)
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
@@ -47,7 +54,8 @@ def test_the_shipped_bundle_passes(shipped_result: dict) -> None:
         assert row["agreement"] >= 0.99 and row["max_abs_diff"] <= limit["max_abs_diff"]
         assert row["bytes"] > 0
     assert r["variants"]["tflite_fp32"]["max_abs_diff"] < 1e-3
-    assert abs(r["variants"]["tflite_int8"]["auc"] - r["reference_auc"]) <= 0.01
+    # int8 keeps the float model's AUC (it may score higher on a few dozen frames: 1.1.0 did by 0.015)
+    assert r["reference_auc"] - r["variants"]["tflite_int8"]["auc"] <= INT8_LIMITS["auc_drop"]
     assert "coreml@coreml" in r["skipped"] or "coreml@coreml" in r["variants"]
     assert "synthetic" in r["golden_set"]
 

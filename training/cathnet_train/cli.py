@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 REPO_BUNDLE = Path("sdk/cathnet/models/cathnet-stenosis")
-BUNDLE_VERSION = "1.0.0"  # of the bundle ``all`` reproduces
+BUNDLE_VERSION = "1.1.0"  # of the bundle ``all`` reproduces
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -13,7 +13,10 @@ from keras import ops
 
 _EPS = 1e-6
 FOCAL_GAMMA = 2.0
-REGION_POSITIVE_WEIGHT = 4.0  # region cells are ~1 % of a frame; Dice carries most of the balance
+# Region cells are ~1 % of a frame, but Dice carries the balance: up-weighting positives
+# as well (4x in bundle 1.0.0) drew regions about twice the area of the experts' outlines
+# (median predicted/true area 1.84 on ARCADE val after a 1,200-step fine-tune; 0.92 at 1x).
+REGION_POSITIVE_WEIGHT = 1.0
 
 
 def _per_image(x: keras.KerasTensor) -> keras.KerasTensor:

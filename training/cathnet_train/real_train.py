@@ -32,7 +32,7 @@ from cathnet_train.region_model import OUTPUT_STRIDE, build_region_model, fixed_
 class RealTrainConfig:
     """Everything that determines a training run on real frames."""
 
-    budget: int = 6000  # frame-equivalent steps of ``batch`` (a 64 px crop step costs 1/16)
+    budget: int = 7200  # frame-equivalent steps of ``batch`` (a 64 px crop step costs 1/16)
     shares: tuple[float, float, float] = (0.15, 0.15, 0.7)  # of the budget, levels 1-3 (curriculum arm)
     arm: str = "curriculum"  # or "direct": the whole budget on level 3
     batch: int = 8

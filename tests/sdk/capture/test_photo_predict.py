@@ -19,7 +19,9 @@ sim = pytest.importorskip("cathnet_train.photo_sim", reason="the photo simulator
 from cathnet_train.synth import generate  # noqa: E402
 
 
-@pytest.mark.parametrize("seed", [9_700_004, 9_700_006, 9_700_011])  # frames the model calls positive
+# Photos the shipped model (1.1.0) reports lesions in (9_700_007: three): the geometry needs lesions to
+# check. Since 1.1.0 a photo called negative may hold none (lesion threshold 0.9).
+@pytest.mark.parametrize("seed", [9_700_004, 9_700_007, 9_700_011])
 def test_photo_findings_map_back_through_the_homography(analyzer: cathnet.Analyzer, seed: int) -> None:
     # Accuracy through photos is measured by `cathnet-train capture-eval`; this checks
     # the geometry: corners found, and every lesion reported consistently in photo and
@@ -33,7 +35,7 @@ def test_photo_findings_map_back_through_the_homography(analyzer: cathnet.Analyz
     assert findings.image_size == (photo.image.shape[1], photo.image.shape[0])
     rect = rectify(photo.image, corners)
     assert findings.screen["rectified_size"] == [rect.image.shape[1], rect.image.shape[0]]
-    assert len(findings.screen["lesions_rectified"]) == len(findings.lesions) >= 1  # positive call or not, peaks exist
+    assert len(findings.screen["lesions_rectified"]) == len(findings.lesions) >= 1
     for lesion, in_rect in zip(findings.lesions, findings.screen["lesions_rectified"]):
         back = rect.to_photo([[in_rect["x"], in_rect["y"]]])[0]
         assert np.linalg.norm(back - (lesion.x, lesion.y)) < 0.05
