@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -86,3 +87,40 @@ def test_arcade_eval_without_the_data_is_one_line_and_exit_2(
     assert main(["arcade-eval", "--arcade", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("cathnet-train: arcade-eval needs ARCADE") and err.count("\n") == 1
+
+
+@needs_arcade
+def test_photographed_frames_carry_their_polygons_through_the_capture_path() -> None:
+    from cathnet_train import real_photos
+
+    spec = InputSpec()
+    frame = arcade.load("val", root=ARCADE)[0]
+    seen = real_photos.photograph(frame.read(), real_photos.VAL_SEEDS, 256)
+    assert seen is not None
+    photo, view, to_view = seen
+    assert photo.image.shape == (768, 1024, 3) and view.ndim == 2
+    # The captured viewport is the frame, shown and photographed: mapping the viewport back
+    # through the homography lands on the frame's own pixels.
+    back = cv2.warpPerspective(view, np.linalg.inv(to_view), frame.size, flags=cv2.INTER_LINEAR)
+    inner = (slice(40, -40), slice(40, -40))
+    assert np.corrcoef(back[inner].ravel(), frame.read()[inner].ravel().astype(np.float32))[0, 1] > 0.9
+    photographed, refused = real_photos.arcade_photographed("val", spec, ARCADE, workers=1, limit=4)
+    assert len(photographed) + refused == 4 and photographed.sources[0] == "arcade-stenosis-val-photographed"
+    digital = real_data.arcade_stenosis("val", spec, ARCADE, workers=1)
+    # The region target keeps its area (within what the pose and the viewport fit change).
+    area = float(digital.y[0, ..., 0].astype(np.float32).sum())
+    assert float(photographed.y[0, ..., 0].astype(np.float32).sum()) == pytest.approx(area, rel=0.3)
+
+
+@needs_arcade
+def test_arcade_eval_through_photos_maps_lesions_back_to_the_frame(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from cathnet_train.cli import main
+
+    assert main(["arcade-eval", "--photo", "--limit", "4", "--arcade", str(ARCADE)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert "photographed on a simulated monitor" in out["test_set"] and out["command"].endswith("--limit 4 --photo")
+    assert 1 <= out["images"] <= 4
+    # Lesions scored in the frame's pixels: the photo path finds what the digital one does.
+    assert out["top1_hit"] > 0.0 and out["arcade_score"] > 0.0

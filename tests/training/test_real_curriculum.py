@@ -43,24 +43,35 @@ def test_batches_of_each_level(frames: real_data.FrameSet, level: int, side: int
         assert p[0::2, 0].sum() >= 3 and (p[1::2, 0] == (y[1::2, ..., 0] >= 0.5).sum(axis=(1, 2)).clip(0, 1)).all()
 
 
+def test_level_4_mixes_photographed_and_digital_frames(frames: real_data.FrameSet) -> None:
+    photos = frames.subset(np.arange(4))
+    photos.p[:, 0] = 0.5  # recognisable: what a level-4 batch draws from the photos
+    x, y, p = sample(Material.from_frames(frames, photos), 4, 8, np.random.default_rng(0))
+    assert x.shape == (8, 256, 256, 1) and y.shape == (8, 128, 128, 6) and p.shape == (8, 2)
+    assert (p[:, 0] == 0.5).sum() == 4  # half of the batch photographed, half digital
+    with pytest.raises(ValueError, match="level-4 photos"):
+        sample(Material.from_frames(frames), 4, 8, np.random.default_rng(0))
+
+
 def test_equal_compute_for_both_arms() -> None:
     def cost(plan: list[tuple[int, int, int]]) -> float:
         return sum(
             steps * batch * (side / 256) ** 2
-            for (level, steps, batch), side in zip(plan, [{1: 64, 2: 128, 3: 256}[lvl] for lvl, _, _ in plan])
+            for (level, steps, batch), side in zip(plan, [{1: 64, 2: 128, 3: 256, 4: 256}[lvl] for lvl, _, _ in plan])
         )
 
     curriculum = RealTrainConfig(budget=400).plan()
     direct = RealTrainConfig(budget=400, arm="direct").plan()
-    assert [lvl for lvl, _, _ in curriculum] == [1, 2, 3] and [lvl for lvl, _, _ in direct] == [3]
+    assert [lvl for lvl, _, _ in curriculum] == [1, 2, 3, 4] and [lvl for lvl, _, _ in direct] == [3]
     assert cost(curriculum) == pytest.approx(cost(direct), rel=0.01)
 
 
-def test_region_model_outputs_and_fixed_size_copy() -> None:
+@pytest.mark.parametrize("dilations", [((1,), (1, 1), (2, 4)), ((1, 1), (1, 1, 2), (4,))])
+def test_region_model_outputs_and_fixed_size_copy(dilations: tuple[tuple[int, ...], ...]) -> None:
     from cathnet_train.region_model import build_region_model, fixed_size
 
     keras.utils.set_random_seed(2)
-    free = build_region_model(None, widths=(8, 8, 16, 16))
+    free = build_region_model(None, widths=(8, 8, 16, 16), dilations=dilations)
     x = np.random.default_rng(0).random((2, 64, 64, 1), np.float32)
     out = free.predict(x, verbose=0)
     assert out["probability"].shape == (2, 1) and out["lesion_map"].shape == (2, 32, 32, 3)

@@ -9,20 +9,23 @@ precision, recall and F1, top-1 hit and frame sensitivity.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 
-from cathnet import Analyzer
-from cathnet.findings import Lesion
+from cathnet import Analyzer, CaptureError
+from cathnet.findings import Findings, Lesion
 from cathnet.geometry import Letterbox
 from cathnet.postprocess import PostprocessConfig, find_regions
 from cathnet.preprocess import InputSpec
-from cathnet_train import arcade
+from cathnet_train import arcade, real_photos
 from cathnet_train.arcade_score import BoxMatch, image_score, match_points, recall_by_width, stretch_width, summarise
+from cathnet_train.photo_sim import simulate
 
 
 def lesion_mask(lesion: Lesion, size: tuple[int, int]) -> np.ndarray:
@@ -74,6 +77,7 @@ def evaluate_bundle(
     root: Path = arcade.DEFAULT_ROOT,
     limit: int | None = None,
     variant: str | None = None,
+    photo: bool = False,
 ) -> dict[str, Any]:
     """Scores a bundle through the SDK on one ARCADE stenosis split.
 
@@ -84,6 +88,10 @@ def evaluate_bundle(
         root: the ARCADE folder.
         limit: score only the first ``limit`` frames (a quick look; figures are on all).
         variant: the bundle artifact to run (e.g. ``tflite_fp32``); None for the default (int8).
+        photo: photograph each frame on a simulated monitor (``real_photos``, 1600x1200
+            tablet photos, seeds of the split's own) and analyse the photo with
+            ``predict(photo=True)``; the lesions come back to the frame through the
+            photo's known homography. Photos the capture refuses are counted, not scored.
 
     Returns:
         The figures of ``arcade_score.summarise``, with the model, backend, artifact,
@@ -91,14 +99,19 @@ def evaluate_bundle(
     """
     frames = arcade.load(split, "stenosis", root)[:limit]
     scores, matches, called = [], [], []
+    refused: dict[str, int] = {}
+    analysed: list[arcade.Frame] = []
     t0 = time.perf_counter()
     with Analyzer(model, backend=backend, variant=variant) as analyzer:
-        for frame in frames:
-            findings = analyzer.predict(frame.path)
-            score, match = score_frame(frame, findings.lesions)
+        for k, frame in enumerate(frames):
+            seen = _through_photo(analyzer, frame, k, split, refused) if photo else analyzer.predict(frame.path)
+            if seen is None:
+                continue
+            analysed.append(frame)
+            score, match = score_frame(frame, seen.lesions)
             scores.append(score)
             matches.append(match)
-            called.append(findings.stenosis)
+            called.append(seen.stenosis)
         identity = analyzer.model
         ran = {"backend": analyzer.backend, "artifact": analyzer.artifact}
     command = f"cathnet-train arcade-eval --split {split}"
@@ -106,14 +119,57 @@ def evaluate_bundle(
     command += "" if backend == "auto" else f" --backend {backend}"
     command += "" if limit is None else f" --limit {limit}"
     command += "" if variant is None else f" --variant {variant}"
+    command += " --photo" if photo else ""
+    test_set = f"ARCADE stenosis {split} ({len(frames)} real frames, {root})"
+    if photo:
+        test_set += (
+            f", each photographed on a simulated monitor (1600x1200, seeds {real_photos.seed_base(split)}+):"
+            f" {len(scores)} analysed, {sum(refused.values())} refused by the capture {refused}"
+        )
     return {
-        "test_set": f"ARCADE stenosis {split} ({len(frames)} real frames, {root})",
+        "test_set": test_set,
         **summarise(scores, matches, called),
         "recall_by_stenosis_width": recall_by_width(
-            [stretch_width(r.polygon) for f in frames for r in f.regions], [m for x in matches for m in x.matched]
+            [stretch_width(r.polygon) for f in analysed for r in f.regions], [m for x in matches for m in x.matched]
         ),
         "model": identity,
         **ran,
         "seconds": round(time.perf_counter() - t0, 1),
         "command": command,
     }
+
+
+def _through_photo(
+    analyzer: Analyzer, frame: arcade.Frame, k: int, split: str, refused: dict[str, int]
+) -> Findings | None:
+    """What ``analyzer`` finds in a photo of ``frame``, its lesions in the frame's pixels;
+    None (and the refusal counted by its code) when the capture path refuses the photo."""
+    shot = simulate(real_photos.seed_base(split) + k, frame.read())
+    try:
+        findings = analyzer.predict(shot.image, photo=True)
+    except CaptureError as error:
+        refused[error.code] = refused.get(error.code, 0) + 1
+        return None
+    assert shot.frame_to_photo is not None
+    back = np.linalg.inv(shot.frame_to_photo)
+    return dataclasses.replace(findings, lesions=tuple(_moved(lesion, back) for lesion in findings.lesions))
+
+
+def _moved(lesion: Lesion, homography: np.ndarray) -> Lesion:
+    """``lesion`` with its centre, box and outline taken through ``homography``."""
+
+    def warp(points: Sequence[Sequence[float]]) -> np.ndarray:
+        return cv2.perspectiveTransform(np.asarray(points, np.float64).reshape(-1, 1, 2), homography).reshape(-1, 2)
+
+    x0, y0, x1, y1 = lesion.box
+    (x, y), *corners = warp([(lesion.x, lesion.y), (x0, y0), (x1, y0), (x1, y1), (x0, y1)])
+    outline = None if lesion.outline is None else tuple((float(a), float(b)) for a, b in warp(lesion.outline))
+    spread = np.array([*corners, *(outline or ())])
+    low, high = np.minimum(spread.min(axis=0), (x, y)), np.maximum(spread.max(axis=0), (x, y))
+    return dataclasses.replace(
+        lesion,
+        x=float(x),
+        y=float(y),
+        box=(float(low[0]), float(low[1]), float(high[0]), float(high[1])),
+        outline=outline,
+    )

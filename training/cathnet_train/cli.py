@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 REPO_BUNDLE = Path("sdk/cathnet/models/cathnet-stenosis")
-BUNDLE_VERSION = "1.1.0"  # of the bundle ``all`` reproduces
+BUNDLE_VERSION = "1.2.0"  # of the bundle ``all`` reproduces
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -99,6 +99,11 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--arcade", type=Path, default=Path("../shared/data/arcade"))
     v.add_argument("--limit", type=int, default=None, help="first N frames only (a quick look)")
     v.add_argument("--variant", default=None, help="bundle artifact, e.g. tflite_fp32 (default: int8)")
+    v.add_argument(
+        "--photo",
+        action="store_true",
+        help="photograph each frame on a simulated monitor and analyse the photo (predict photo=True)",
+    )
     v.add_argument("--write-card", action="store_true", help="store the result in the card")
     tr = sub.add_parser("train-real", help="train CathNet 1.0 on ARCADE and generated frames (curriculum)")
     tr.add_argument("--out", type=Path, default=Path("runs/real"))
@@ -274,13 +279,14 @@ def _arcade(args: argparse.Namespace) -> int:
         return 0
     from cathnet_train.arcade_eval import evaluate_bundle
 
-    result = evaluate_bundle(args.split, args.model, args.backend, args.arcade, args.limit, args.variant)
+    result = evaluate_bundle(args.split, args.model, args.backend, args.arcade, args.limit, args.variant, args.photo)
     print(json.dumps(result, indent=2))
     if args.write_card and args.limit is None:
         from cathnet.bundle import default_bundle_path
         from cathnet_train.evaluate import write_metrics
 
-        write_metrics(args.model or default_bundle_path(), f"arcade_{args.split}_{result['artifact']}", result)
+        key = f"arcade_{args.split}_{result['artifact']}" + ("_photo" if args.photo else "")
+        write_metrics(args.model or default_bundle_path(), key, result)
     return 0
 
 

@@ -8,7 +8,9 @@ The seed's method, built from ARCADE's real frames (and generated ones):
 2. longer stretches with branches, 128x128, sampled the same way;
 3. whole frames in context, the model's 256x256 input: ARCADE stenosis frames, SYNTAX
    frames (vessels only) and generated frames (the only stenosis-free frames, and the
-   only %DS labels).
+   only %DS labels);
+4. whole real frames photographed on a monitor and taken back through the SDK's capture
+   path (``real_photos``), half of each batch, the other half level-3 frames.
 
 Crops are cut from the whole preprocessed frames, so a crop is exactly what the model
 sees of that stretch at inference. Every batch is augmented (the eight flips and
@@ -30,7 +32,7 @@ from cathnet_train.real_data import FrameSet
 from cathnet_train.region_model import OUTPUT_STRIDE
 
 CROP_SIDES = {1: 64, 2: 128}
-LEVEL_COST = {1: (64 / 256) ** 2, 2: (128 / 256) ** 2, 3: 1.0}
+LEVEL_COST = {1: (64 / 256) ** 2, 2: (128 / 256) ** 2, 3: 1.0, 4: 1.0}
 
 
 @dataclass
@@ -42,14 +44,17 @@ class Material:
         positives: (frame, y, x) output cells inside a labelled stenosis region.
         negatives: (frame, y, x) output cells on a dark ridge (a vessel) in frames whose
             stenoses are labelled; crops around them are checked free of stenosis.
+        photos: level 4, real frames photographed on a monitor and captured
+            (``real_photos``); None when the run has no level 4.
     """
 
     frames: FrameSet
     positives: npt.NDArray[np.int32]
     negatives: npt.NDArray[np.int32]
+    photos: FrameSet | None = None
 
     @classmethod
-    def from_frames(cls, frames: FrameSet) -> Material:
+    def from_frames(cls, frames: FrameSet, photos: FrameSet | None = None) -> Material:
         positives, negatives = [], []
         for i in range(len(frames)):
             y = frames.y[i]
@@ -60,7 +65,12 @@ class Material:
             ridge = _ridges(frames.x[i, ..., 0].astype(np.float32))
             cells = np.argwhere(ridge & (y[..., 0] == 0))
             negatives.extend((i, cy, cx) for cy, cx in cells[:: max(1, len(cells) // 400)])
-        return cls(frames, np.array(positives, np.int32).reshape(-1, 3), np.array(negatives, np.int32).reshape(-1, 3))
+        return cls(
+            frames,
+            np.array(positives, np.int32).reshape(-1, 3),
+            np.array(negatives, np.int32).reshape(-1, 3),
+            photos,
+        )
 
 
 def _ridges(x: npt.NDArray[np.float32]) -> npt.NDArray[np.bool_]:
@@ -76,10 +86,14 @@ def sample(
     """One augmented batch of ``level``: (x, lesion-map targets, probability targets)."""
     frames = material.frames
     if level == 3:
-        index = rng.integers(0, len(frames), batch)
-        return _augment(
-            frames.x[index].astype(np.float32), frames.y[index].astype(np.float32), frames.p[index].copy(), rng
-        )
+        return _augment(*_whole(frames, rng.integers(0, len(frames), batch)), rng)
+    if level == 4:
+        # Half photographed, half digital: the bedside reads photos, the SDK reads both.
+        if material.photos is None:
+            raise ValueError("expected level-4 photos in the material, got none")
+        photos = _whole(material.photos, rng.integers(0, len(material.photos), batch // 2))
+        digital = _whole(frames, rng.integers(0, len(frames), batch - batch // 2))
+        return _augment(*(np.concatenate(pair) for pair in zip(photos, digital)), rng)
     side = CROP_SIDES[level]
     cells = side // OUTPUT_STRIDE
     full = frames.y.shape[1]
@@ -97,6 +111,12 @@ def sample(
         # A crop holds a stenosis when a stretch of region (>= 4 cells) lies in it.
         ps.append([float((y[..., 0] >= 0.5).sum() >= 4), 1.0])
     return _augment(np.stack(xs), np.stack(ys), np.array(ps, np.float32), rng)
+
+
+def _whole(
+    frames: FrameSet, index: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    return frames.x[index].astype(np.float32), frames.y[index].astype(np.float32), frames.p[index].copy()
 
 
 def _augment(

@@ -67,7 +67,7 @@ def _cells(mask: npt.NDArray[np.uint8], spec: InputSpec) -> npt.NDArray[np.float
     return cv2.resize(mask.astype(np.float32) / 255.0, size, interpolation=cv2.INTER_AREA)
 
 
-def _to_model(
+def to_model(
     image: npt.NDArray[np.uint8], polygons: list[npt.NDArray[np.float32]], spec: InputSpec
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.uint8]]:
     """The preprocessed input and the polygons filled at model input size (letterboxed like it)."""
@@ -76,7 +76,7 @@ def _to_model(
     return x[..., 0], mask
 
 
-def _row(
+def target_row(
     x: npt.NDArray[np.float32],
     spec: InputSpec,
     region: npt.NDArray[np.uint8] | None = None,
@@ -96,15 +96,15 @@ def _row(
 
 def _stenosis_job(job: tuple[arcade.Frame, InputSpec]) -> tuple[np.ndarray, np.ndarray, list[float]]:
     frame, spec = job
-    x, region = _to_model(frame.read(), [r.polygon for r in frame.regions], spec)
-    xs, y = _row(x, spec, region=region)
+    x, region = to_model(frame.read(), [r.polygon for r in frame.regions], spec)
+    xs, y = target_row(x, spec, region=region)
     return xs, y, [float(bool(frame.regions)), 1.0]
 
 
 def _vessel_job(job: tuple[arcade.Frame, InputSpec]) -> tuple[np.ndarray, np.ndarray, list[float]]:
     frame, spec = job
-    x, vessel = _to_model(frame.read(), [r.polygon for r in frame.regions], spec)
-    xs, y = _row(x, spec, vessel=vessel)
+    x, vessel = to_model(frame.read(), [r.polygon for r in frame.regions], spec)
+    xs, y = target_row(x, spec, vessel=vessel)
     return xs, y, [0.0, 0.0]
 
 
@@ -116,7 +116,7 @@ def _mask_job(job: tuple[Path, InputSpec]) -> tuple[np.ndarray, np.ndarray, list
     vessel = box.paste(
         cv2.resize(gt, box.content_size, interpolation=cv2.INTER_AREA).astype(np.float32), spec.width, spec.height, 0.0
     )
-    xs, y = _row(x[..., 0], spec, vessel=(vessel >= 128).astype(np.uint8) * 255)
+    xs, y = target_row(x[..., 0], spec, vessel=(vessel >= 128).astype(np.uint8) * 255)
     return xs, y, [0.0, 0.0]
 
 
@@ -140,7 +140,7 @@ def _synthetic_job(job: tuple[int, InputSpec, LookSpec]) -> tuple[np.ndarray, np
     ds = np.stack([_cells((ds_value * 255).astype(np.uint8), spec), _cells(ds_valid, spec)])
     # %DS is averaged over a cell's narrowed pixels only, and counts where they cover half of it.
     ds_cell = np.where(ds[1] > 0, ds[0] / np.maximum(ds[1], 1e-6), 0.0)
-    xs, y = _row(
+    xs, y = target_row(
         x[..., 0],
         spec,
         region=region,
@@ -150,12 +150,14 @@ def _synthetic_job(job: tuple[int, InputSpec, LookSpec]) -> tuple[np.ndarray, np
     return xs, y, [float(frame.stenosis), 1.0]
 
 
-def _gather(fn, jobs: list, source: str, workers: int) -> FrameSet:  # type: ignore[no-untyped-def]
+def gather(fn, jobs: list, source: str, workers: int) -> FrameSet:  # type: ignore[no-untyped-def]
+    """One ``FrameSet`` of ``fn``'s rows over ``jobs`` (in order); a job that returns None is left out."""
     if workers > 1:
         with ProcessPoolExecutor(workers) as pool:
             rows = list(pool.map(fn, jobs, chunksize=16))
     else:
         rows = [fn(j) for j in jobs]
+    rows = [r for r in rows if r is not None]
     return FrameSet(
         np.stack([r[0] for r in rows])[..., None],
         np.stack([r[1] for r in rows]),
@@ -167,21 +169,21 @@ def _gather(fn, jobs: list, source: str, workers: int) -> FrameSet:  # type: ign
 def arcade_stenosis(split: str, spec: InputSpec, root: Path = arcade.DEFAULT_ROOT, workers: int = 2) -> FrameSet:
     """ARCADE stenosis frames of ``split`` with their regions (vessels unlabelled)."""
     frames = arcade.load(split, "stenosis", root)
-    return _gather(_stenosis_job, [(f, spec) for f in frames], f"arcade-stenosis-{split}", workers)
+    return gather(_stenosis_job, [(f, spec) for f in frames], f"arcade-stenosis-{split}", workers)
 
 
 def arcade_vessels(split: str, spec: InputSpec, root: Path = arcade.DEFAULT_ROOT, workers: int = 2) -> FrameSet:
     """ARCADE SYNTAX frames of ``split``: the union of the segment polygons as the vessel mask."""
     frames = arcade.load(split, "syntax", root)
-    return _gather(_vessel_job, [(f, spec) for f in frames], f"arcade-syntax-{split}", workers)
+    return gather(_vessel_job, [(f, spec) for f in frames], f"arcade-syntax-{split}", workers)
 
 
 def real_angiogram_vessels(folder: Path, spec: InputSpec, workers: int = 2) -> FrameSet:
     """The real angiograms of ``folder`` (``N.png`` with ``N_gt.png``) with their vessel masks."""
     paths = sorted((p for p in folder.glob("*.png") if not p.stem.endswith("_gt")), key=lambda p: int(p.stem))
-    return _gather(_mask_job, [(p, spec) for p in paths], f"real-angiograms-{folder.name}", workers)
+    return gather(_mask_job, [(p, spec) for p in paths], f"real-angiograms-{folder.name}", workers)
 
 
 def synthetic(seeds: list[int], spec: InputSpec, look: LookSpec, workers: int = 2) -> FrameSet:
     """Generated frames: regions of significant narrowings, %DS of every narrowing, vessels."""
-    return _gather(_synthetic_job, [(s, spec, look) for s in seeds], "synthetic", workers)
+    return gather(_synthetic_job, [(s, spec, look) for s in seeds], "synthetic", workers)

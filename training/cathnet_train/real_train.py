@@ -21,19 +21,19 @@ import numpy as np
 
 from cathnet.postprocess import PostprocessConfig
 from cathnet.preprocess import InputSpec
-from cathnet_train import arcade, dataset, real_data
+from cathnet_train import arcade, dataset, real_data, real_photos
 from cathnet_train.arcade_eval import score_outputs
 from cathnet_train.real_curriculum import LEVEL_COST, Material, sample
 from cathnet_train.real_losses import compile_region_model
-from cathnet_train.region_model import OUTPUT_STRIDE, build_region_model, fixed_size
+from cathnet_train.region_model import DILATIONS, OUTPUT_STRIDE, WIDTHS, build_region_model, fixed_size
 
 
 @dataclass(frozen=True)
 class RealTrainConfig:
     """Everything that determines a training run on real frames."""
 
-    budget: int = 7200  # frame-equivalent steps of ``batch`` (a 64 px crop step costs 1/16)
-    shares: tuple[float, float, float] = (0.15, 0.15, 0.7)  # of the budget, levels 1-3 (curriculum arm)
+    budget: int = 10000  # frame-equivalent steps of ``batch`` (a 64 px crop step costs 1/16)
+    shares: tuple[float, float, float, float] = (0.15, 0.15, 0.55, 0.15)  # of the budget, levels 1-4 (curriculum)
     arm: str = "curriculum"  # or "direct": the whole budget on level 3
     batch: int = 8
     learning_rate: float = 2e-3
@@ -44,6 +44,8 @@ class RealTrainConfig:
     arcade_root: str = str(arcade.DEFAULT_ROOT)
     real_dir: str = "../shared/data/real-angiograms"
     workers: int = 2
+    widths: tuple[int, int, int, int] = WIDTHS  # the network (region_model.build_region_model)
+    dilations: tuple[tuple[int, ...], ...] = DILATIONS
 
     def plan(self) -> list[tuple[int, int, int]]:
         """(level, optimizer steps, inputs per step) in order.
@@ -51,9 +53,9 @@ class RealTrainConfig:
         A crop level takes more inputs per step (as many pixels as ``batch`` whole frames
         would have, at most four times the inputs), and its steps cost what their pixels do.
         """
-        shares = self.shares if self.arm == "curriculum" else (0.0, 0.0, 1.0)
+        shares = self.shares if self.arm == "curriculum" else (0.0, 0.0, 1.0, 0.0)
         plan = []
-        for level, share in zip((1, 2, 3), shares):
+        for level, share in zip((1, 2, 3, 4), shares):
             batch = self.batch * min(4, round(1 / LEVEL_COST[level]))
             steps = round(self.budget * share / (LEVEL_COST[level] * batch / self.batch))
             if steps:
@@ -99,7 +101,11 @@ def train_real(
     keras.utils.set_random_seed(config.seed)
     t0 = time.time()
     frames = frames if frames is not None else build_frames(config, spec)
-    material = Material.from_frames(frames)
+    plan = config.plan()
+    photos, refused = None, 0
+    if any(level == 4 for level, _, _ in plan):
+        photos, refused = real_photos.arcade_photographed("train", spec, Path(config.arcade_root), config.workers)
+    material = Material.from_frames(frames, photos)
     t_data = time.time() - t0
     if log:
         print(
@@ -108,8 +114,7 @@ def train_real(
             flush=True,
         )
 
-    model = build_region_model(None)
-    plan = config.plan()
+    model = build_region_model(None, config.widths, config.dilations)
     schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, sum(s for _, s, _ in plan), alpha=0.02)
     compile_region_model(model, schedule)
     rng = np.random.default_rng(config.seed)
@@ -146,6 +151,9 @@ def train_real(
         "curriculum": stages,
         "data": {
             "frames": {name: frames.sources.count(name) for name in dict.fromkeys(frames.sources)},
+            "photographed": None
+            if photos is None
+            else {"frames": len(photos), "refused_by_the_capture": refused, "source": photos.sources[0]},
             "crop_centres": {"positive": int(len(material.positives)), "negative": int(len(material.negatives))},
             "arcade": "ARCADE (Popov et al., Scientific Data 2024), stenosis and SYNTAX tasks, train split only",
         },

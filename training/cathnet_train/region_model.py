@@ -21,6 +21,8 @@ one-channel convolution is the slowest int8 kernel there is.
 
 from __future__ import annotations
 
+import re
+
 import keras
 from keras import layers
 
@@ -29,6 +31,7 @@ from cathnet.preprocess import InputSpec
 # With a few thousand CPU steps the default 0.99 leaves BatchNorm's statistics behind.
 _BN_MOMENTUM = 0.9
 WIDTHS = (24, 32, 64, 96)  # channels at strides 2, 4, 8, 16
+DILATIONS = ((1,), (1, 1), (2, 4))  # residual blocks at strides 4, 8, 16 (their dilations)
 OUTPUT_STRIDE = 2
 CHANNELS = ("stenosis region [0, 1]", "% diameter stenosis / 100", "vessel [0, 1]")
 
@@ -57,7 +60,11 @@ def _up(x: keras.KerasTensor, skip: keras.KerasTensor, name: str) -> keras.Keras
     return _conv_bn(x, filters, 3, f"{name}_fuse")
 
 
-def build_region_model(spec: InputSpec | None, widths: tuple[int, int, int, int] = WIDTHS) -> keras.Model:
+def build_region_model(
+    spec: InputSpec | None,
+    widths: tuple[int, int, int, int] = WIDTHS,
+    dilations: tuple[tuple[int, ...], ...] = DILATIONS,
+) -> keras.Model:
     """The CathNet 1.0 network for ``spec``'s input size.
 
     Args:
@@ -65,6 +72,8 @@ def build_region_model(spec: InputSpec | None, widths: tuple[int, int, int, int]
             (fully convolutional up to the global max), which is how the curriculum
             trains it on short segments before whole frames.
         widths: channels at strides 2, 4, 8 and 16.
+        dilations: per stride 4, 8 and 16, one residual block per entry, the entry
+            its second convolution's dilation.
 
     Returns:
         An uncompiled Keras model with outputs ``probability`` and ``lesion_map``.
@@ -75,14 +84,13 @@ def build_region_model(spec: InputSpec | None, widths: tuple[int, int, int, int]
     # a learned 2x2/2 patch embedding reads each pixel once and is as cheap.
     s2 = _conv_bn(inp, widths[0], 2, "stem", strides=2)
     s2 = _conv_bn(s2, widths[0], 3, "stem2")
-    s4 = _conv_bn(s2, widths[1], 3, "down4", strides=2)
-    s4 = _residual(s4, "enc4")
-    s8 = _conv_bn(s4, widths[2], 3, "down8", strides=2)
-    s8 = _residual(s8, "enc8a")
-    s8 = _residual(s8, "enc8b")
-    s16 = _conv_bn(s8, widths[3], 3, "down16", strides=2)
-    s16 = _residual(s16, "enc16a", dilation=2)
-    s16 = _residual(s16, "enc16b", dilation=4)
+    x, stages = s2, []
+    for stride, width, rates in zip((4, 8, 16), widths[1:], dilations):
+        x = _conv_bn(x, width, 3, f"down{stride}", strides=2)
+        for letter, rate in zip("abcdefgh", rates):
+            x = _residual(x, f"enc{stride}{letter}", dilation=rate)
+        stages.append(x)
+    s4, s8, s16 = stages
     d8 = _up(s16, s8, "dec8")
     d4 = _up(d8, s4, "dec4")
     d2 = _up(d4, s2, "dec2")
@@ -108,7 +116,15 @@ def build_region_model(spec: InputSpec | None, widths: tuple[int, int, int, int]
 def fixed_size(model: keras.Model, spec: InputSpec) -> keras.Model:
     """The same weights in a model of ``spec``'s fixed input size (what converters take)."""
     widths = tuple(int(model.get_layer(n).filters) for n in ("stem_conv", "down4_conv", "down8_conv", "down16_conv"))
-    fixed = build_region_model(spec, widths)  # type: ignore[arg-type]
+    dilations = tuple(
+        tuple(
+            int(layer.dilation_rate[0])
+            for layer in model.layers
+            if re.fullmatch(rf"enc{stride}[a-h]_b_conv", layer.name)
+        )
+        for stride in (4, 8, 16)
+    )
+    fixed = build_region_model(spec, widths, dilations)  # type: ignore[arg-type]
     for layer in fixed.layers:
         if layer.weights:
             layer.set_weights(model.get_layer(layer.name).get_weights())
