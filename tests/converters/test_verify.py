@@ -34,14 +34,18 @@ from cathnet_convert.verify import (  # noqa: E402
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
 RUNTIME_PYTHON = REPO / ".venv-tflite" / "bin" / "python"
-# Synthetic golden frames: both classes, and an AUC that one swapped pair moves by < 0.01
-# (at 24 it moved 1.4 points).
+# Synthetic golden frames for the broken conversions: both classes, and an AUC that one
+# swapped pair moves by < 0.01 (at 24 it moved 1.4 points).
 N = 48
+# The shipped bundle is judged on the whole golden set, as `cathnet-convert verify` judges
+# it: on a few dozen frames a handful of swapped pairs moves the AUC past the limit (bundle
+# 1.2.0's int8 model: 0.021 below float on 48 frames, 0.0005 on the 200).
+SHIPPED_N = 200
 
 
 @pytest.fixture(scope="module")
 def shipped_result() -> dict:
-    return verify(None, n=N, real_dir=None, tflite_runtime_python=None)
+    return verify(None, n=SHIPPED_N, real_dir=None, tflite_runtime_python=None)
 
 
 def test_the_shipped_bundle_passes(shipped_result: dict) -> None:
@@ -54,7 +58,7 @@ def test_the_shipped_bundle_passes(shipped_result: dict) -> None:
         assert row["agreement"] >= 0.99 and row["max_abs_diff"] <= limit["max_abs_diff"]
         assert row["bytes"] > 0
     assert r["variants"]["tflite_fp32"]["max_abs_diff"] < 1e-3
-    # int8 keeps the float model's AUC (it may score higher on a few dozen frames: 1.1.0 did by 0.015)
+    # int8 keeps the float model's AUC
     assert r["reference_auc"] - r["variants"]["tflite_int8"]["auc"] <= INT8_LIMITS["auc_drop"]
     assert "coreml@coreml" in r["skipped"] or "coreml@coreml" in r["variants"]
     assert "synthetic" in r["golden_set"]
@@ -107,7 +111,8 @@ def test_a_wrong_input_scale_is_caught(tmp_path: Path) -> None:
     # The classic: the converted model expects 0-255 pixels while the SDK feeds 0-1.
     broken = _wrapped(_reference_model(), keras.layers.Rescaling(1 / 255.0))
     bundle = _bundle_with(tmp_path, "tflite_fp32", lambda p: p.write_bytes(to_float(broken)))
-    result = verify(bundle, n=N, real_dir=None, tflite_runtime_python=None)
+    # The whole golden set: the untouched int8 variant must pass as it does when shipped.
+    result = verify(bundle, n=SHIPPED_N, real_dir=None, tflite_runtime_python=None)
     assert not result["passed"]
     assert not result["variants"]["tflite_fp32"]["passed"]
     assert result["variants"]["tflite_int8"]["passed"]  # only the broken one is blamed

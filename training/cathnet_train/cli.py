@@ -243,6 +243,8 @@ def _all(args: argparse.Namespace) -> int:
     build_bundle(args.work / "cathnet.keras", args.bundle, version=args.version, variants=SHIPPED)
     result = evaluate_bundle("val", args.bundle, root=args.arcade)
     write_metrics(args.bundle, f"arcade_val_{result['artifact']}", result)
+    photos = evaluate_bundle("val", args.bundle, root=args.arcade, photo=True)
+    write_metrics(args.bundle, f"arcade_val_{photos['artifact']}_photo", photos)
     for level, n in ((3, 1000), (4, 500)):
         write_metrics(
             args.bundle, metric_key("test", "real", level), evaluate(args.bundle, n, "test", look="real", level=level)
