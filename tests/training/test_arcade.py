@@ -92,10 +92,11 @@ def test_arcade_eval_without_the_data_is_one_line_and_exit_2(
 @needs_arcade
 def test_photographed_frames_carry_their_polygons_through_the_capture_path() -> None:
     from cathnet_train import real_photos
+    from cathnet_train.photos import photograph
 
     spec = InputSpec()
     frame = arcade.load("val", root=ARCADE)[0]
-    seen = real_photos.photograph(frame.read(), real_photos.VAL_SEEDS, 256)
+    seen = photograph(frame.read(), real_photos.VAL_SEEDS, 256)
     assert seen is not None
     photo, view, to_view = seen
     assert photo.image.shape == (768, 1024, 3) and view.ndim == 2

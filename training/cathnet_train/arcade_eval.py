@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
 from cathnet import Analyzer, CaptureError
+from cathnet.capture.rectify import lesion_through
 from cathnet.findings import Findings, Lesion
 from cathnet.geometry import Letterbox
 from cathnet.postprocess import PostprocessConfig, find_regions
@@ -152,24 +152,4 @@ def _through_photo(
         return None
     assert shot.frame_to_photo is not None
     back = np.linalg.inv(shot.frame_to_photo)
-    return dataclasses.replace(findings, lesions=tuple(_moved(lesion, back) for lesion in findings.lesions))
-
-
-def _moved(lesion: Lesion, homography: np.ndarray) -> Lesion:
-    """``lesion`` with its centre, box and outline taken through ``homography``."""
-
-    def warp(points: Sequence[Sequence[float]]) -> np.ndarray:
-        return cv2.perspectiveTransform(np.asarray(points, np.float64).reshape(-1, 1, 2), homography).reshape(-1, 2)
-
-    x0, y0, x1, y1 = lesion.box
-    (x, y), *corners = warp([(lesion.x, lesion.y), (x0, y0), (x1, y0), (x1, y1), (x0, y1)])
-    outline = None if lesion.outline is None else tuple((float(a), float(b)) for a, b in warp(lesion.outline))
-    spread = np.array([*corners, *(outline or ())])
-    low, high = np.minimum(spread.min(axis=0), (x, y)), np.maximum(spread.max(axis=0), (x, y))
-    return dataclasses.replace(
-        lesion,
-        x=float(x),
-        y=float(y),
-        box=(float(low[0]), float(low[1]), float(high[0]), float(high[1])),
-        outline=outline,
-    )
+    return dataclasses.replace(findings, lesions=tuple(lesion_through(lesion, back) for lesion in findings.lesions))

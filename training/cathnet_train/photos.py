@@ -14,15 +14,35 @@ import dataclasses
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from cathnet import CaptureError
 from cathnet.capture import capture_angiogram
 from cathnet.preprocess import InputSpec, to_grey
 from cathnet_train.dataset import Batch, Job, LookSpec, Row, map_seeds, targets, vessel_target
-from cathnet_train.photo_sim import simulate
+from cathnet_train.photo_sim import MonitorPhoto, simulate
 from cathnet_train.synth import Angiogram, generate
 
 PHOTO_SIZE = (1024, 768)  # training photos: smaller than a tablet's, the viewport still exceeds the model's side
+
+
+def photograph(
+    image: npt.NDArray[np.uint8], seed: int, model_side: int, photo_size: tuple[int, int] = PHOTO_SIZE
+) -> tuple[MonitorPhoto, npt.NDArray[np.uint8], npt.NDArray[np.float64]] | None:
+    """``image`` on a photographed monitor and back through the SDK's capture path.
+
+    Returns:
+        (the photo, the captured viewport in grey, the frame → viewport homography), or
+        None when the capture path refuses the photo (no screen, a blocking gate).
+    """
+    photo = simulate(seed, image, photo_size=photo_size)
+    try:
+        captured = capture_angiogram(photo.image, model_side)
+    except CaptureError:
+        return None
+    assert photo.frame_to_photo is not None
+    to_view = captured.to_image @ captured.rectified.homography @ photo.frame_to_photo
+    return photo, to_grey(captured.image), to_view
 
 
 def through_photo(frame: Angiogram, seed: int, model_side: int) -> Angiogram | None:
@@ -32,13 +52,11 @@ def through_photo(frame: Angiogram, seed: int, model_side: int) -> Angiogram | N
         The viewport as an ``Angiogram`` (image, lesions and vessel mask in its pixels),
         or None when the capture path refuses the photo (no screen, a blocking gate).
     """
-    photo = simulate(seed, frame.image, photo_size=PHOTO_SIZE)
-    try:
-        captured = capture_angiogram(photo.image, model_side)
-    except CaptureError:
+    seen = photograph(frame.image, seed, model_side)
+    if seen is None:
         return None
-    to_view = captured.to_image @ captured.rectified.homography @ photo.frame_to_photo
-    size = (captured.image.shape[1], captured.image.shape[0])
+    _, view, to_view = seen
+    size = (view.shape[1], view.shape[0])
 
     def move(x: float, y: float) -> tuple[float, float]:
         p = cv2.perspectiveTransform(np.array([[[x, y]]], np.float64), to_view)[0, 0]
@@ -52,7 +70,7 @@ def through_photo(frame: Angiogram, seed: int, model_side: int) -> Angiogram | N
         x, y = move(lesion.x, lesion.y)
         lesions.append(dataclasses.replace(lesion, x=x, y=y, box=(min(xs), min(ys), max(xs), max(ys))))
     mask = cv2.warpPerspective(frame.vessel_mask, to_view, size, flags=cv2.INTER_LINEAR)
-    return dataclasses.replace(frame, image=to_grey(captured.image), lesions=tuple(lesions), vessel_mask=mask)
+    return dataclasses.replace(frame, image=view, lesions=tuple(lesions), vessel_mask=mask)
 
 
 def _one(job: Job) -> Row | None:

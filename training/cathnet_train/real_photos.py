@@ -2,8 +2,8 @@
 
 Each real frame is put on a simulated monitor (``photo_sim``), photographed from a
 random pose with the simulator's artefacts, and taken back through the SDK's own
-capture path (``cathnet.capture.capture_angiogram``: screen, rectification, viewport,
-gates, moiré notch) — what the bedside app hands the model. Photos the capture refuses
+capture path (screen, rectification, viewport, gates, moiré notch; ``photos.photograph``,
+as for the synthetic level 4) — what the bedside app hands the model. Photos the capture refuses
 (no screen, a blocking gate) are dropped, as the app would ask for a retake. The expert
 polygons follow the frame through the photo's and the rectification's homographies.
 
@@ -19,35 +19,13 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from cathnet import CaptureError
-from cathnet.capture import capture_angiogram
-from cathnet.preprocess import InputSpec, to_grey
+from cathnet.preprocess import InputSpec
 from cathnet_train import arcade
-from cathnet_train.photo_sim import MonitorPhoto, simulate
+from cathnet_train.photos import photograph
 from cathnet_train.real_data import FrameSet, gather, target_row, to_model
 
-PHOTO_SIZE = (1024, 768)  # as the synthetic level 4: the viewport still exceeds the model's side
 TRAIN_SEEDS = 7_100_000  # photo seeds: frame k of train is photographed with TRAIN_SEEDS + k
 VAL_SEEDS = 7_900_000  # and of val with VAL_SEEDS + k, so no pose or room is shared
-
-
-def photograph(
-    image: npt.NDArray[np.uint8], seed: int, model_side: int, photo_size: tuple[int, int] = PHOTO_SIZE
-) -> tuple[MonitorPhoto, npt.NDArray[np.uint8], npt.NDArray[np.float64]] | None:
-    """``image`` on a photographed monitor and back through the capture path.
-
-    Returns:
-        (the photo, the captured viewport in grey, the frame → viewport homography), or
-        None when the capture path refuses the photo.
-    """
-    photo = simulate(seed, image, photo_size=photo_size)
-    try:
-        captured = capture_angiogram(photo.image, model_side)
-    except CaptureError:
-        return None
-    assert photo.frame_to_photo is not None
-    to_view = captured.to_image @ captured.rectified.homography @ photo.frame_to_photo
-    return photo, to_grey(captured.image), to_view
 
 
 def _warp(polygon: npt.NDArray[np.float32], homography: npt.NDArray[np.float64]) -> npt.NDArray[np.float32]:

@@ -18,6 +18,37 @@ from cathnet.capture.pose import aspect_ratio
 from cathnet.findings import Lesion
 
 
+def lesion_through(lesion: Lesion, homography: npt.NDArray[np.float64]) -> Lesion:
+    """``lesion`` taken through the (3, 3) ``homography``.
+
+    The box becomes the bounding box of its four mapped corners (and the centre);
+    the outline's vertices are mapped one by one.
+    """
+
+    def through(points: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        p = np.asarray(points, np.float64).reshape(-1, 1, 2)
+        return f64(cv2.perspectiveTransform(p, homography)).reshape(-1, 2)
+
+    x0, y0, x1, y1 = lesion.box
+    box = through([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
+    cx, cy = through([[lesion.x, lesion.y]])[0]
+    outline = None
+    if lesion.outline is not None:
+        outline = tuple((float(x), float(y)) for x, y in through(lesion.outline))
+    return dataclasses.replace(
+        lesion,
+        x=float(cx),
+        y=float(cy),
+        outline=outline,
+        box=(
+            float(min(box[:, 0].min(), cx)),
+            float(min(box[:, 1].min(), cy)),
+            float(max(box[:, 0].max(), cx)),
+            float(max(box[:, 1].max(), cy)),
+        ),
+    )
+
+
 @dataclass(frozen=True)
 class Rectification:
     """A found screen seen square-on: the mapping both ways.
@@ -36,29 +67,8 @@ class Rectification:
         return f64(cv2.perspectiveTransform(p, np.linalg.inv(self.homography))).reshape(-1, 2)
 
     def lesion_to_photo(self, lesion: Lesion) -> Lesion:
-        """A lesion in rectified pixels → the same lesion in photo pixels.
-
-        The box becomes the bounding box of its four mapped corners (and the centre);
-        the outline's vertices are mapped one by one.
-        """
-        x0, y0, x1, y1 = lesion.box
-        box = self.to_photo([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
-        cx, cy = self.to_photo([[lesion.x, lesion.y]])[0]
-        outline = None
-        if lesion.outline is not None:
-            outline = tuple((float(x), float(y)) for x, y in self.to_photo(lesion.outline))
-        return dataclasses.replace(
-            lesion,
-            x=float(cx),
-            y=float(cy),
-            outline=outline,
-            box=(
-                float(min(box[:, 0].min(), cx)),
-                float(min(box[:, 1].min(), cy)),
-                float(max(box[:, 0].max(), cx)),
-                float(max(box[:, 1].max(), cy)),
-            ),
-        )
+        """A lesion in rectified pixels → the same lesion in photo pixels (``lesion_through``)."""
+        return lesion_through(lesion, f64(np.linalg.inv(self.homography)))
 
     def to_rectified(self, points: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """(N, 2) photo pixels → rectified pixels."""
