@@ -1,6 +1,6 @@
 """Capture: screen detection on 640x480 preview frames, live tracking, and on 1600x1200
 photos the rectification of the whole screen, and the whole capture step by step (find the
-screen, the viewport at the work scale, warp only the viewport, gates, moiré notch).
+screen and the viewport with the locator network, warp only the viewport, gates, moiré notch).
 
 Run: ``pytest benchmarks --benchmark-only`` (the ``bench`` extra; the ``train`` extra
 for simulated photos). The x86 budgets are in ``benchmarks/targets.toml``, checked by
@@ -19,7 +19,7 @@ from cathnet.bench.runner import threads
 from cathnet.bench.stages import capture_stages
 from cathnet.capture import LiveTracker
 from cathnet.capture.moire import NOTCH_RATIO, moire_map
-from cathnet.capture.pipeline import fit_to_model, locate_viewport, notched, viewport_corners, warp_viewport
+from cathnet.capture.pipeline import anchored, fit_to_model, notched, viewport_corners, warp_viewport
 from cathnet.capture.rectify import rectification
 from cathnet.capture.screen import locate_screen
 
@@ -35,7 +35,7 @@ def test_preview_detection(benchmark, sim_inputs, record) -> None:
 
 
 def test_live_tracker_update(benchmark, sim_inputs, record) -> None:
-    tracker = LiveTracker()
+    tracker = LiveTracker(locator=LOCATOR)
     frames = itertools.cycle(sim_inputs.previews)
     with threads(1):
         benchmark.pedantic(lambda: tracker.update(next(frames)), rounds=300, warmup_rounds=10)
@@ -54,16 +54,18 @@ def test_capture_photo(benchmark, sim_inputs, record) -> None:
     record("capture", 1)
 
 
+LOCATOR = capture.Locator(num_threads=1)
+
+
 def _steps(photos):
     """Each photo's capture intermediates, computed once: the steps below time one each."""
     out = []
     for photo in photos:
-        found, greys = locate_screen(photo)
-        rect = rectification(found.corners, (photo.shape[1], photo.shape[0]))
-        box = locate_viewport(greys, rect)
-        view = warp_viewport(greys.full, rect, box)
+        found, grey = locate_screen(photo, LOCATOR)
+        rect, box = anchored(rectification(found.corners, (photo.shape[1], photo.shape[0])), found.viewport)
+        view = warp_viewport(grey, rect, box)
         fitted = fit_to_model(view, 256)
-        out.append((photo, found, greys, rect, box, view, fitted, moire_map(fitted, 256)))
+        out.append((photo, found, grey, rect, box, view, fitted, moire_map(fitted, 256)))
     return out
 
 
@@ -71,13 +73,12 @@ def _gates(s):
     """The gates as the capture runs them: the viewport fitted to the model, its moiré map, the gates."""
     fitted = fit_to_model(s[5], 256)
     ratios = moire_map(fitted, 256)
-    return capture.assess(s[2].full, s[1].corners, s[5], viewport_corners(s[3], s[4]), 256, float(ratios.max()))
+    return capture.assess(s[2], s[1].corners, s[5], viewport_corners(s[3], s[4]), 256, float(ratios.max()))
 
 
 STEPS = {  # as ``capture_angiogram`` runs them, in its order
-    "find_screen": lambda s: locate_screen(s[0]),
-    "find_viewport": lambda s: locate_viewport(s[2], s[3]),
-    "warp_viewport": lambda s: warp_viewport(s[2].full, s[3], s[4]),
+    "find_screen": lambda s: locate_screen(s[0], LOCATOR),
+    "warp_viewport": lambda s: warp_viewport(s[2], s[3], s[4]),
     "quality_gates": _gates,
     "moire_notch": lambda s: notched(s[5], 256, s[7], s[6]),  # at the model's scale, the gates' map and fit reused
 }

@@ -153,7 +153,8 @@ class AnalysisWorker:
             if self._analyzer is None:
                 self._analyzer = self._make_analyzer()
             image = read_image(self._store.image_path(capture_id))
-            findings = self._analyzer.predict(image, photo=record.kind == "photo", keep_view=True)
+            # an imported "frame" may be a photo of the monitor after all: the SDK decides (analysed_as)
+            findings = self._analyzer.predict(image, photo=True if record.kind == "photo" else None, keep_view=True)
             review = review_image(findings)
         except CathNetError as exc:
             self._finish(record, None, exc)

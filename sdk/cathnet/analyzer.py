@@ -19,7 +19,7 @@ import numpy as np
 
 from cathnet import backends, capture, image_input
 from cathnet.bundle import ModelBundle
-from cathnet.errors import BackendUnavailableError
+from cathnet.errors import BackendUnavailableError, CaptureError
 from cathnet.findings import AnalysedView, Findings
 from cathnet.geometry import Letterbox
 from cathnet.postprocess import PostprocessConfig, decode, heatmap_in_image
@@ -66,6 +66,9 @@ class Analyzer:
         self._post = PostprocessConfig.from_card(self._bundle.card)
         self._lock = threading.Lock()
         self._closed = False
+        self._num_threads = num_threads
+        self._locator: capture.Locator | None = None  # built on the first photo
+        self._locator_lock = threading.Lock()
 
     @property
     def bundle(self) -> ModelBundle:
@@ -90,14 +93,19 @@ class Analyzer:
         """The name of the bundle artifact (variant) that runs, e.g. ``tflite_int8``."""
         return self._artifact
 
-    def predict(self, image: image_input.ImageInput, photo: bool = False, keep_view: bool = False) -> Findings:
+    def predict(self, image: image_input.ImageInput, photo: bool | None = None, keep_view: bool = False) -> Findings:
         """Analyses one angiogram frame.
 
         Args:
             image: a path (PNG, JPEG, BMP, TIFF; 8- or 16-bit) or an array: (H, W) grey,
                 (H, W, 3) BGR or (H, W, 4) BGRA, uint8 or uint16, at least 64 px a side.
-            photo: ``image`` is a photo of the monitor: find the screen, rectify it,
-                crop the angiogram viewport, then analyse.
+            photo: True: ``image`` is a photo of the monitor: find the screen, rectify
+                it, crop the angiogram viewport, then analyse. False: ``image`` is the
+                angiogram frame itself. None (the default): a colour image (its
+                channels differ, as a camera's do) in which an angiogram monitor is
+                found is captured as a photo; any other image is read as a frame, a
+                colour one with the warning ``input.colour_frame``.
+                ``Findings.analysed_as`` says which path was taken.
             keep_view: also return what the model looked at (``Findings.view``: the
                 image, the lesion heatmap over it and the lesions in its pixels), for
                 an app that shows it.
@@ -110,7 +118,7 @@ class Analyzer:
         Raises:
             InvalidImageError: the input is not a usable image (the code says why).
             CaptureError: ``photo=True`` and no monitor was found (``capture.no_screen``),
-                or a quality gate blocks (``capture.too_oblique``, ``capture.too_small``,
+                or, on a photo (given or found), a quality gate blocks (``capture.too_oblique``, ``capture.too_small``,
                 ``capture.blurred``, ``capture.glare``, ``capture.moire``; the message
                 says what to do). Gates that only warn put their codes in
                 ``Findings.warnings`` and their messages in ``screen["quality"]["issues"]``.
@@ -119,7 +127,16 @@ class Analyzer:
         if photo:
             return self._predict_photo(image, keep_view)
         t0 = time.perf_counter()
-        return self._analyse(image_input.load(image), keep_view, t0)
+        pixels = image_input.load(image)
+        if photo is None and is_colour(pixels):
+            try:
+                return self._predict_photo(pixels, keep_view)
+            except CaptureError as exc:
+                if exc.code != "capture.no_screen":
+                    raise  # a monitor was found: the photo needs retaking, it is no frame
+            findings = self._analyse(pixels, keep_view, t0)
+            return dataclasses.replace(findings, warnings=(*findings.warnings, "input.colour_frame"))
+        return self._analyse(pixels, keep_view, t0)
 
     def _analyse(self, pixels: np.ndarray, keep_view: bool, t0: float, fitted: np.ndarray | None = None) -> Findings:
         """``predict`` on loaded ``pixels``; ``fitted``: the capture's ``Captured.fitted``
@@ -164,11 +181,18 @@ class Analyzer:
             view=view,
         )
 
+    def _screen_locator(self) -> capture.Locator:
+        """The capture's locator network, built once, on the first photo."""
+        with self._locator_lock:
+            if self._locator is None:
+                self._locator = capture.Locator(num_threads=self._num_threads or 1)
+            return self._locator
+
     def _predict_photo(self, image: image_input.ImageInput, keep_view: bool) -> Findings:
         t0 = time.perf_counter()
         pixels = image_input.load(image)
         spec = self._bundle.input_spec
-        captured = capture.capture_angiogram(pixels, max(spec.width, spec.height))
+        captured = capture.capture_angiogram(pixels, max(spec.width, spec.height), self._screen_locator())
         found, rect, quality = captured.screen, captured.rectified, captured.quality
         x0, y0, x1, y1 = captured.viewport
         t1 = time.perf_counter()
@@ -194,6 +218,7 @@ class Analyzer:
         lesions = [rect.lesion_to_photo(lesion) for lesion in in_rect]
         screen = {
             "corners": [[round(float(x), 2), round(float(y), 2)] for x, y in found.corners],
+            "viewport_corners": [[round(float(x), 2), round(float(y), 2)] for x, y in captured.viewport_corners],
             "quality": {
                 "edge_support": round(found.support, 3),
                 "area_fraction": round(found.area_fraction, 3),
@@ -213,6 +238,7 @@ class Analyzer:
             screen=screen,
             timing_ms=timing,
             warnings=tuple(i.code for i in quality.warnings),
+            analysed_as="photo",
         )
 
     def close(self) -> None:
@@ -232,3 +258,19 @@ class Analyzer:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+_COLOUR_SPREAD = (
+    3.0  # grey levels: mean channel spread of a camera's photo; a grey frame saved as RGB (JPEG too) stays under 1
+)
+
+
+def is_colour(pixels: np.ndarray) -> bool:
+    """``pixels`` has colour: its channels differ by more than a grey image saved in
+    colour (a JPEG's chroma noise included) would make them."""
+    if pixels.ndim != 3 or pixels.shape[2] < 3:
+        return False
+    step = max(1, int(np.sqrt(pixels.shape[0] * pixels.shape[1] / 40_000)))  # about 40,000 pixels
+    sample = pixels[::step, ::step, :3].astype(np.int16)
+    spread = np.abs(sample[..., 0] - sample[..., 1]) + np.abs(sample[..., 1] - sample[..., 2])
+    return float(spread.mean()) > _COLOUR_SPREAD * (257 if pixels.dtype == np.uint16 else 1)

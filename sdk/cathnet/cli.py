@@ -47,8 +47,20 @@ def _parser() -> argparse.ArgumentParser:
     analyze = sub.add_parser("analyze", parents=[common], help="analyse image files or folders")
     analyze.add_argument("paths", nargs="+", metavar="PATH", help="image files or directories")
     analyze.add_argument("--overlay", metavar="DIR", help="write each image with findings drawn")
-    analyze.add_argument(
-        "--photo", action="store_true", help="inputs are photos of the monitor: find and rectify the screen first"
+    path = analyze.add_mutually_exclusive_group()
+    path.add_argument(
+        "--photo",
+        action="store_const",
+        const=True,
+        dest="photo",
+        help="inputs are photos of the monitor: find and rectify the screen first",
+    )
+    path.add_argument(
+        "--frame",
+        action="store_const",
+        const=False,
+        dest="photo",
+        help="inputs are angiogram frames, even in colour (default: a colour photo with a monitor in it is captured)",
     )
     sub.add_parser("info", parents=[common], help="model card, artifacts and backends")
     bench = sub.add_parser("bench", help="time every stage on this machine (single-stream, p50/p90/p99)")
@@ -112,7 +124,7 @@ def _failure_record(path: str, error: dict[str, str], analyzer: Analyzer) -> dic
 
 
 def _analyze_one(
-    analyzer: Analyzer, path: str, overlay_dir: Path | None, used: set[str], photo: bool = False
+    analyzer: Analyzer, path: str, overlay_dir: Path | None, used: set[str], photo: bool | None = None
 ) -> dict[str, Any]:
     try:
         t0 = time.perf_counter()

@@ -109,8 +109,12 @@ class Findings:
             and ``total``.
         model: ``{"id", "version", "sha256"}`` of the artifact that ran.
         backend: the backend that actually ran.
-        screen: capture result for photos (None for digital frames).
+        screen: capture result for photos (None for digital frames): ``corners`` (the lit
+            panel) and ``viewport_corners`` (the angiogram the model read), each TL TR BR
+            BL in photo pixels, ``quality``, ``viewport`` (rectified pixels), and more.
         warnings: quality warnings (codes) that did not stop the analysis.
+        analysed_as: ``"photo"`` (the monitor was found and the angiogram captured from
+            it) or ``"frame"`` (the image was read as the angiogram itself).
         view: what the model looked at, when asked for (never in ``to_dict``).
     """
 
@@ -124,6 +128,7 @@ class Findings:
     backend: str = ""
     screen: dict[str, Any] | None = None
     warnings: tuple[str, ...] = ()
+    analysed_as: str = "frame"
     view: AnalysedView | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -146,6 +151,7 @@ class Findings:
             "image_size": list(self.image_size),
             "screen": self.screen,
             "warnings": list(self.warnings),
+            "analysed_as": self.analysed_as,
             "timing_ms": {k: round(v, 2) for k, v in self.timing_ms.items()},
             "model": dict(self.model),
             "backend": self.backend,

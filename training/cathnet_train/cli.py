@@ -70,11 +70,24 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--model", type=Path, default=None, help="bundle (default: the shipped one)")
     c.add_argument("--workers", type=int, default=2, help="processes (the result does not depend on it)")
     c.add_argument(
+        "--families",
+        action="store_true",
+        help="per family of monitor, and pooled over the held-out and the tuning families (--n photos each)",
+    )
+    c.add_argument("--arcade", type=Path, default=Path("../shared/data/arcade"), help="ARCADE, for real val frames")
+    c.add_argument(
         "--look",
         default=None,
         choices=("v1", "real"),
         help="the synthetic frames' look (default: the one the model was trained on)",
     )
+    lo = sub.add_parser("locator", help="train the capture's locator network on the tuning families (int8 TFLite)")
+    lo.add_argument("--out", type=Path, default=Path("runs/locator"))
+    lo.add_argument("--n", type=int, default=5600, help="training photos")
+    lo.add_argument("--epochs", type=int, default=16)
+    lo.add_argument("--real-dir", type=Path, default=Path("../shared/data/real-angiograms"))
+    lo.add_argument("--arcade", type=Path, default=Path("../shared/data/arcade"))
+    lo.add_argument("--install", action="store_true", help="copy the int8 model into the SDK (cathnet/capture)")
     f = sub.add_parser("real-frames", help="the model's probabilities on the real frames in ../shared (no labels)")
     f.add_argument("--real-dir", type=Path, default=Path("../shared/data/real-angiograms"))
     f.add_argument("--model", type=Path, default=None, help="bundle (default: the shipped one)")
@@ -182,6 +195,30 @@ def _run(args: argparse.Namespace) -> int:
             )
             return 2
         print(json.dumps(read_real_frames(args.real_dir, args.model), indent=2))
+        return 0
+    if args.command == "locator":
+        import shutil
+
+        from cathnet_train.locator_train import train_locator
+
+        summary = train_locator(args.out, args.n, args.epochs, real_dir=args.real_dir, arcade=args.arcade)
+        if args.install:
+            shutil.copyfile(args.out / "locator_int8.tflite", Path("sdk/cathnet/capture/locator_int8.tflite"))
+        print(json.dumps(summary, indent=2))
+        return 0
+    if args.command == "capture-eval" and args.families:
+        from cathnet_train.capture_families import FAMILY_TEST_SEEDS, evaluate_families
+
+        report = evaluate_families(
+            args.n,
+            args.empty,
+            first_seed=args.first_seed if args.first_seed is not None else FAMILY_TEST_SEEDS,
+            real_dir=args.real_dir,
+            arcade=args.arcade,
+            model=args.model,
+            workers=args.workers,
+        )
+        print(json.dumps(report, indent=2))
         return 0
     if args.command == "capture-eval":
         from cathnet_train.capture_eval import evaluate_capture

@@ -135,7 +135,7 @@ def _screen(
     return screen, to_screen
 
 
-def _room(rng: np.random.Generator, w: int, h: int) -> npt.NDArray[np.float32]:
+def room(rng: np.random.Generator, w: int, h: int) -> npt.NDArray[np.float32]:
     """A cluttered background: a lit gradient with boxes and lines (cabinets, cables)."""
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     base = rng.uniform(40, 160) + rng.uniform(-60, 60) * xx / w + rng.uniform(-60, 60) * yy / h
@@ -151,7 +151,7 @@ def _room(rng: np.random.Generator, w: int, h: int) -> npt.NDArray[np.float32]:
     return np.clip(room, 0, 255).astype(np.float32)
 
 
-class _Camera:
+class Camera:
     """A pinhole camera with its principal point at the photo's centre."""
 
     def __init__(self, photo_wh: tuple[int, int], fov: float) -> None:
@@ -162,7 +162,7 @@ class _Camera:
         return self.f * points[:, :2] / points[:, 2:3] + np.array([self.w / 2 - 0.5, self.h / 2 - 0.5])
 
 
-def _rotation(yaw: float, pitch: float, roll: float) -> npt.NDArray[np.float64]:
+def rotation(yaw: float, pitch: float, roll: float) -> npt.NDArray[np.float64]:
     y, p, r = np.radians([yaw, pitch, roll])
     ry = np.array([[np.cos(y), 0, np.sin(y)], [0, 1, 0], [-np.sin(y), 0, np.cos(y)]])
     rx = np.array([[1, 0, 0], [0, np.cos(p), -np.sin(p)], [0, np.sin(p), np.cos(p)]])
@@ -170,8 +170,8 @@ def _rotation(yaw: float, pitch: float, roll: float) -> npt.NDArray[np.float64]:
     return rz @ rx @ ry
 
 
-def _place(
-    cam: _Camera, size_wh: tuple[float, float], c: Conditions
+def place(
+    cam: Camera, size_wh: tuple[float, float], c: Conditions
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], float]:
     """World rotation, translation and the bezel's outward margin for the screen pose.
 
@@ -180,7 +180,7 @@ def _place(
     ``c.offset`` of the room left around it, keeping it inside the photo.
     """
     sw, sh = size_wh
-    rot = _rotation(c.yaw, c.pitch, c.roll)
+    rot = rotation(c.yaw, c.pitch, c.roll)
     pts = np.array([[-sw / 2, -sh / 2, 0], [sw / 2, -sh / 2, 0], [sw / 2, sh / 2, 0], [-sw / 2, sh / 2, 0]])
     area_goal = c.fraction * cam.w * cam.h
 
@@ -212,7 +212,7 @@ def _place(
     return rot, t, sw
 
 
-def _other_panel(rng: np.random.Generator, kind: str) -> npt.NDArray[np.float32]:
+def other_panel(rng: np.random.Generator, kind: str) -> npt.NDArray[np.float32]:
     """A haemodynamic monitor (coloured traces on black) or a bright window with mullions."""
     w, h = 640, 400
     if kind == "window":  # daylight: a bright sky over buildings and trees
@@ -237,9 +237,7 @@ def _other_panel(rng: np.random.Generator, kind: str) -> npt.NDArray[np.float32]
     return img.astype(np.float32)
 
 
-def _paste_quad(
-    photo: npt.NDArray[np.float32], content: npt.NDArray[np.float32], quad: npt.NDArray[np.float64]
-) -> None:
+def paste_quad(photo: npt.NDArray[np.float32], content: npt.NDArray[np.float32], quad: npt.NDArray[np.float64]) -> None:
     """Warps ``content`` (H, W, 3) onto ``quad`` of ``photo`` in place, antialiased at its edge."""
     ph, pw = photo.shape[:2]
     h, w = content.shape[:2]
@@ -251,7 +249,7 @@ def _paste_quad(
     photo += warped * inside
 
 
-def _fill_quad(photo: npt.NDArray[np.float32], quad: npt.NDArray[np.float64], grey: float) -> None:
+def fill_quad(photo: npt.NDArray[np.float32], quad: npt.NDArray[np.float64], grey: float) -> None:
     """A flat quad (a bezel) with an antialiased, sub-pixel edge."""
     pts = np.round(quad * 16).astype(np.int32)  # shift=4: vertices in 1/16 pixel
     cv2.fillConvexPoly(photo, pts, (grey, grey, grey), cv2.LINE_AA, shift=4)
@@ -260,7 +258,7 @@ def _fill_quad(photo: npt.NDArray[np.float32], quad: npt.NDArray[np.float64], gr
 def _other(photo: npt.NDArray[np.float32], rng: np.random.Generator, kind: str) -> None:
     """Another monitor or a window, smaller than the angiogram monitor, somewhere in view."""
     ph, pw = photo.shape[:2]
-    cam = _Camera((pw, ph), 68.0)
+    cam = Camera((pw, ph), 68.0)
     c = Conditions(
         yaw=float(rng.uniform(-40, 40)),
         pitch=float(rng.uniform(-20, 20)),
@@ -268,19 +266,27 @@ def _other(photo: npt.NDArray[np.float32], rng: np.random.Generator, kind: str) 
         fraction=float(rng.uniform(0.05, 0.2)),
         offset=(float(rng.choice([0.0, 1.0])), float(rng.random())),
     )
-    rot, t, _ = _place(cam, (640, 400), c)
+    rot, t, _ = place(cam, (640, 400), c)
     pts = np.array([[-320, -200, 0], [320, -200, 0], [320, 200, 0], [-320, 200, 0]], np.float64)
     frame = np.array([[-340, -220, 0], [340, -220, 0], [340, 220, 0], [-340, 220, 0]], np.float64)
-    _fill_quad(photo, cam.project(frame @ rot.T + t), float(rng.uniform(10, 60)))
-    _paste_quad(photo, _other_panel(rng, kind), cam.project(pts @ rot.T + t))
+    fill_quad(photo, cam.project(frame @ rot.T + t), float(rng.uniform(10, 60)))
+    paste_quad(photo, other_panel(rng, kind), cam.project(pts @ rot.T + t))
 
 
-def _hand(photo: npt.NDArray[np.float32], rng: np.random.Generator, corners: npt.NDArray[np.float64], k: int) -> None:
-    """A hand over corner ``k``: a palm and fingers in a skin tone."""
+def hand(
+    photo: npt.NDArray[np.float32],
+    rng: np.random.Generator,
+    corners: npt.NDArray[np.float64],
+    k: int,
+    glove: tuple[float, float, float] | None = None,
+) -> None:
+    """A hand over corner ``k``: a palm and fingers in a skin tone, or in ``glove`` (BGR)."""
     diag = float(np.linalg.norm(corners[2] - corners[0]))
     centre = corners.mean(axis=0)
     at = corners[k] + (corners[k] - centre) * rng.uniform(0.02, 0.12)
     skin = tuple(float(v) for v in np.array([110, 140, 190]) * rng.uniform(0.6, 1.15))
+    if glove is not None:
+        skin = glove
     axis = (corners[k] - centre) / np.linalg.norm(corners[k] - centre)
     angle = float(np.degrees(np.arctan2(axis[1], axis[0])))
     palm = (round(diag * rng.uniform(0.07, 0.11)), round(diag * rng.uniform(0.05, 0.08)))
@@ -317,27 +323,27 @@ def simulate(
     drawn = Conditions.random(rng, max_angle)
     c = conditions if conditions is not None else drawn
     pw, ph = photo_size
-    photo = _room(rng, pw, ph)
+    photo = room(rng, pw, ph)
     if c.other is not None:
         _other(photo, rng, c.other)
     corners = screen = frame_to_photo = None
     if frame is not None:
         screen, to_screen = _screen(frame, rng, c.panel_black)
         sh, sw = screen.shape
-        cam = _Camera((pw, ph), c.fov)
-        rot, t, _ = _place(cam, (sw, sh), c)
+        cam = Camera((pw, ph), c.fov)
+        rot, t, _ = place(cam, (sw, sh), c)
         b = 0.04 * sw
         lit = np.array([[-sw / 2, -sh / 2, 0], [sw / 2, -sh / 2, 0], [sw / 2, sh / 2, 0], [-sw / 2, sh / 2, 0]])
         outer = lit * np.array([(sw / 2 + b) / (sw / 2), (sh / 2 + b) / (sh / 2), 1])
         corners = cam.project(lit @ rot.T + t)
-        _fill_quad(photo, cam.project(outer @ rot.T + t), c.bezel_grey)
+        fill_quad(photo, cam.project(outer @ rot.T + t), c.bezel_grey)
         shown = screen.astype(np.float32)
         if c.moire > 0:  # the camera's pixel grid beating against the panel's
             yy, xx = np.mgrid[0:sh, 0:sw].astype(np.float32)
             a = np.radians(c.moire_angle)
             phase = 2 * np.pi * (xx * np.cos(a) + yy * np.sin(a)) / c.moire_period
             shown *= 1 + c.moire * np.cos(phase + 3 * np.sin(2 * np.pi * yy / sh))
-        _paste_quad(photo, cv2.cvtColor(shown * c.gain, cv2.COLOR_GRAY2BGR), corners)
+        paste_quad(photo, cv2.cvtColor(shown * c.gain, cv2.COLOR_GRAY2BGR), corners)
         src = np.array([[0, 0], [sw, 0], [sw, sh], [0, sh]], np.float32) - 0.5
         hmat = cv2.getPerspectiveTransform(src, corners.astype(np.float32) - 0.5)
         frame_to_photo = hmat.astype(np.float64) @ to_screen
@@ -349,7 +355,14 @@ def simulate(
             r = c.glare_radius * pw
             photo += c.glare * np.exp(-((xx - gx) ** 2 + (yy - gy) ** 2) / (2 * r * r))[..., None]
         if c.hand is not None:
-            _hand(photo, rng, corners, c.hand)
+            hand(photo, rng, corners, c.hand)
+    out = camera_artefacts(photo, rng, c)
+    return MonitorPhoto(out, corners, screen, frame_to_photo, c)
+
+
+def camera_artefacts(photo: npt.NDArray[np.float32], rng: np.random.Generator, c: Conditions) -> npt.NDArray[np.uint8]:
+    """What the camera does to the scene ``photo`` (H, W, 3 float32): defocus, motion
+    blur, sensor noise and JPEG, as ``c`` says; the uint8 BGR photo."""
     photo = cv2.GaussianBlur(photo, (0, 0), c.defocus)
     if c.motion > 0:
         k = int(np.ceil(c.motion)) | 1
@@ -365,8 +378,7 @@ def simulate(
     photo += rng.normal(0, c.noise, photo.shape).astype(np.float32)
     out = np.clip(photo, 0, 255).astype(np.uint8)
     _, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, c.jpeg])
-    out = cv2.imdecode(buf, cv2.IMREAD_COLOR)
-    return MonitorPhoto(out, corners, screen, frame_to_photo, c)
+    return cv2.imdecode(buf, cv2.IMREAD_COLOR)
 
 
 def with_conditions(seed: int, **changes: object) -> Conditions:

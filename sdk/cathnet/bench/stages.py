@@ -93,20 +93,30 @@ def _cycle(fn: Callable[[Any], object], items: Sequence[Any]) -> Callable[[], ob
 
 
 def capture_stages(inputs: Inputs, side: int, threads: int, wanted: Sequence[str]) -> Iterator[Stage]:
-    """Screen detection on preview frames; rectification and the whole capture on photos."""
+    """Screen detection on preview frames; rectification and the whole capture on photos.
+
+    One locator network serves every stage, as an app's ``Analyzer`` and ``LiveTracker`` keep theirs.
+    """
+    locator = capture.Locator(num_threads=threads)
     if "capture_preview" in wanted:
         yield Stage(
             "capture_preview",
             None,
             None,
             threads,
-            _cycle(lambda f: capture.find_screen(f, preview=True), inputs.previews),
+            _cycle(lambda f: capture.find_screen(f, preview=True, locator=locator), inputs.previews),
         )
     if "rectify" in wanted:
-        found = [(p, capture.find_screen(p).corners) for p in inputs.photos]  # type: ignore[union-attr]
+        found = [(p, capture.find_screen(p, locator=locator).corners) for p in inputs.photos]  # type: ignore[union-attr]
         yield Stage("rectify", None, None, threads, _cycle(lambda pc: capture.rectify(*pc), found))
     if "capture" in wanted:
-        yield Stage("capture", None, None, threads, _cycle(lambda p: capture.capture_angiogram(p, side), inputs.photos))
+        yield Stage(
+            "capture",
+            None,
+            None,
+            threads,
+            _cycle(lambda p: capture.capture_angiogram(p, side, locator), inputs.photos),
+        )
 
 
 def model_stages(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from cathnet.capture.locator import Locator
 from cathnet.capture.screen import find_screen
 
 READY = "capture.ready"
@@ -50,7 +51,14 @@ class LiveState:
 class LiveTracker:
     """Tracks the monitor across preview frames (not thread-safe: one per camera feed)."""
 
-    def __init__(self, smoothing: float = 0.5, steady_frames: int = 6, tolerance: float = 0.01, lost_after: int = 3):
+    def __init__(
+        self,
+        smoothing: float = 0.5,
+        steady_frames: int = 6,
+        tolerance: float = 0.01,
+        lost_after: int = 3,
+        locator: Locator | None = None,
+    ):
         """
         Args:
             smoothing: weight of the previous outline in the exponential average (0-1).
@@ -59,6 +67,11 @@ class LiveTracker:
                 screen's diagonal, that still counts as steady.
             lost_after: frames without a detection before the outline is dropped
                 (a single missed frame does not make the outline flicker).
+            locator: the screen locator network (None: the tracker builds its own).
+
+        Raises:
+            ValueError: a parameter out of its range.
+            BackendUnavailableError: no TFLite runtime can load the locator.
         """
         if not 0.0 <= smoothing < 1.0 or steady_frames < 1 or tolerance <= 0 or lost_after < 1:
             raise ValueError("expected 0 <= smoothing < 1, steady_frames >= 1, tolerance > 0, lost_after >= 1")
@@ -66,6 +79,7 @@ class LiveTracker:
         self._needed = steady_frames
         self._tolerance = tolerance
         self._lost_after = lost_after
+        self._locator = locator or Locator()
         self.reset()
 
     def reset(self) -> None:
@@ -75,7 +89,7 @@ class LiveTracker:
 
     def update(self, frame: npt.NDArray[np.uint8]) -> LiveState:
         """Detects the screen in one preview frame and updates the smoothed outline."""
-        found = find_screen(frame, preview=True)
+        found = find_screen(frame, preview=True, locator=self._locator)
         if not found:
             self._missed += 1
             self._still = 0

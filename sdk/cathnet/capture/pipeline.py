@@ -14,11 +14,11 @@ import numpy as np
 import numpy.typing as npt
 
 from cathnet._arrays import Photo, f32, u8
+from cathnet.capture.locator import Locator
 from cathnet.capture.moire import NOTCH_RATIO, moire_map, suppress_moire
 from cathnet.capture.quality import Quality, assess
 from cathnet.capture.rectify import Rectification, rectification
-from cathnet.capture.screen import Greys, ScreenQuad, locate_screen
-from cathnet.capture.viewport import find_viewport
+from cathnet.capture.screen import ScreenQuad, locate_screen
 from cathnet.errors import CaptureError
 from cathnet.geometry import Letterbox
 
@@ -32,6 +32,7 @@ class Captured:
         rectified: the screen seen square-on: the mapping both ways and its size (only
             the viewport is warped).
         viewport: the angiogram's box in rectified pixels (x0, y0, x1, y1), exclusive ends.
+        viewport_corners: (4, 2) the angiogram's outer corners in photo pixels, TL TR BR BL.
         quality: the gates' measures and the warnings that did not block.
         image: the viewport in grey as the model should see it: the viewport itself at
             the photo's resolution, or with a moiré notched out, the viewport
@@ -49,6 +50,7 @@ class Captured:
     screen: ScreenQuad
     rectified: Rectification
     viewport: tuple[int, int, int, int]
+    viewport_corners: npt.NDArray[np.float64]
     quality: Quality
     image: npt.NDArray[np.uint8]
     moire_suppressed: bool
@@ -56,27 +58,27 @@ class Captured:
     fitted: npt.NDArray[np.float32] | None = None
 
 
-def capture_angiogram(photo: Photo, model_side: int) -> Captured:
+def capture_angiogram(photo: Photo, model_side: int, locator: Locator | None = None) -> Captured:
     """Finds the monitor, rectifies it, crops the viewport and runs the quality gates.
 
     Args:
         photo: (H, W) or (H, W, 1|3|4) uint8 photo of the angiogram monitor (uint16 is
             read as 8-bit, value / 257).
         model_side: the model's input side (blur and moiré are judged at it).
+        locator: the screen locator network to run (None: one built for this call).
 
     Raises:
         CaptureError: ``capture.no_screen``, or the code of the gate that blocked.
     """
-    found, greys = locate_screen(photo)
+    found, grey = locate_screen(photo, locator)
     if not found:
         raise CaptureError("capture.no_screen", f"expected a photo of the angiogram monitor: {found.reason}")
-    grey = greys.full_resolution()
-    rect = rectification(found.corners, (photo.shape[1], photo.shape[0]))
-    box = locate_viewport(greys, rect)
+    rect, box = anchored(rectification(found.corners, (photo.shape[1], photo.shape[0])), found.viewport)
     view = warp_viewport(grey, rect, box)
     fitted = fit_to_model(view, model_side)
     ratios = moire_map(view if fitted is None else fitted, model_side)  # once: the gate's score, the notch's carriers
-    quality = assess(grey, found.corners, view, viewport_corners(rect, box), model_side, float(ratios.max()))
+    corners = viewport_corners(rect, box)
+    quality = assess(grey, found.corners, view, corners, model_side, float(ratios.max()))
     if quality.blocking is not None:
         raise CaptureError(
             quality.blocking.code, f"expected a usable photo of the angiogram: {quality.blocking.message}"
@@ -89,8 +91,8 @@ def capture_angiogram(photo: Photo, model_side: int) -> Captured:
     shift = _shift(box)
     if quality.moire >= NOTCH_RATIO:
         image, scale = notched(view, model_side, ratios, fitted)
-        return Captured(found, rect, box, quality, image, True, scale @ shift)
-    return Captured(found, rect, box, quality, view, False, shift, fitted)
+        return Captured(found, rect, box, corners, quality, image, True, scale @ shift)
+    return Captured(found, rect, box, corners, quality, view, False, shift, fitted)
 
 
 def fit_to_model(view: npt.NDArray[np.uint8], model_side: int) -> npt.NDArray[np.float32] | None:
@@ -134,20 +136,33 @@ def viewport_corners(rect: Rectification, box: tuple[int, int, int, int]) -> npt
     return rect.to_photo([[x0 - 0.5, y0 - 0.5], [x1 - 0.5, y0 - 0.5], [x1 - 0.5, y1 - 0.5], [x0 - 0.5, y1 - 0.5]])
 
 
-def locate_viewport(greys: Greys, rect: Rectification) -> tuple[int, int, int, int]:
-    """The viewport's box in rectified pixels (x0, y0, x1, y1, exclusive ends), found in
-    the screen rectified from the detection's work image: a fraction of the pixels, and
-    the box is good to about half a work pixel, finer than the model's pixels."""
-    (ph, pw), (wh, ww) = greys.full_resolution().shape[:2], greys.work.shape
-    work = greys.work
+def anchored(rect: Rectification, viewport: npt.NDArray[np.float64]) -> tuple[Rectification, tuple[int, int, int, int]]:
+    """The screen's rectification with its homography refitted to the viewport's corners.
+
+    The panel's corners fix the rectified frame (its size, where the viewport lies in
+    it: ``viewport_box``), but the viewport's own corners are the better fitted (the
+    angiogram's edge is sharp; a panel's may be a dark bezel on a dark panel): mapping
+    them exactly onto the box's outer corners makes the warp read exactly the located
+    angiogram. Returns the refitted rectification (same size) and the box.
+    """
+    box = viewport_box(rect, viewport)
+    x0, y0, x1, y1 = box
+    edges = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float32) - 0.5
+    hmat = cv2.getPerspectiveTransform(viewport.astype(np.float32), edges).astype(np.float64)
+    return Rectification(hmat, rect.size), box
+
+
+def viewport_box(rect: Rectification, viewport: npt.NDArray[np.float64]) -> tuple[int, int, int, int]:
+    """The viewport's box in rectified pixels (x0, y0, x1, y1, exclusive ends) from its
+    corners in the photo (the outer edge, as ``ScreenQuad`` gives them): the angiogram
+    sits axis-aligned on the panel, so square-on its sides are the box's."""
+    r = rect.to_rectified(viewport) + 0.5  # rectified pixel edges
     width, height = rect.size
-    small_wh = (max(round(width * ww / pw), 1), max(round(height * wh / ph), 1))
-    rx, ry = small_wh[0] / width, small_wh[1] / height
-    to_small = _centres(rx, ry) @ rect.homography @ np.linalg.inv(_centres(ww / pw, wh / ph))
-    small = u8(cv2.warpPerspective(work, to_small, small_wh, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE))
-    x0, y0, x1, y1 = find_viewport(small)
-    box = (min(round(x0 / rx), width - 1), min(round(y0 / ry), height - 1), round(x1 / rx), round(y1 / ry))
-    return box[0], box[1], min(max(box[2], box[0] + 1), width), min(max(box[3], box[1] + 1), height)
+    x0 = int(np.clip(round(0.5 * (r[0, 0] + r[3, 0])), 0, width - 1))
+    y0 = int(np.clip(round(0.5 * (r[0, 1] + r[1, 1])), 0, height - 1))
+    x1 = int(np.clip(round(0.5 * (r[1, 0] + r[2, 0])), x0 + 1, width))
+    y1 = int(np.clip(round(0.5 * (r[2, 1] + r[3, 1])), y0 + 1, height))
+    return x0, y0, x1, y1
 
 
 def _centres(sx: float, sy: float) -> npt.NDArray[np.float64]:

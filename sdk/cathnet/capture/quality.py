@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from cathnet._arrays import f32
 from cathnet.capture.moire import MOIRE_BLOCK, MOIRE_WARN, moire_score
 from cathnet.capture.pose import tilt_degrees
 from cathnet.preprocess import to_grey
@@ -23,8 +24,16 @@ from cathnet.preprocess import to_grey
 TILT_WARN_DEG, TILT_BLOCK_DEG = 30.0, 45.0
 SIZE_WARN_PX, SIZE_BLOCK_PX = 256, 160  # the viewport's shorter side in photo pixels
 BLUR_WARN, BLUR_BLOCK = 1.0, 1.6  # edge spread (Gaussian sigma) in model-input pixels
-GLARE_WARN, GLARE_BLOCK = 0.001, 0.03  # saturated fraction of the viewport
+GLARE_WARN, GLARE_BLOCK = 0.001, 0.03  # fraction of the viewport under a reflection's saturated spot
+CLIPPED_WARN, CLIPPED_BLOCK = 0.05, 0.5  # saturated fraction of the viewport, reflection or not
 _SATURATED = 250
+# A reflection's saturated core is a solid spot, round or rectangular; an angiogram
+# clipped by the exposure saturates its bright background, which its darker vessels
+# cut and pierce (issue 22: on the tuning photos a lamp's spot fills its outline and
+# its hull; a clipped background fills well under 95 % of either).
+_SPOT_FILL = 0.97  # saturated pixels / the area their outline encloses
+_SPOT_SOLIDITY = 0.9  # that area / its convex hull's
+_SPOT_ROUNDNESS = 0.6  # 4 pi A / P^2 of the hull: 0.79 for a square, 1 for a disc
 
 
 @dataclass(frozen=True)
@@ -44,14 +53,16 @@ class Quality:
     """Measures of one photographed screen and the gates they failed.
 
     Attributes:
-        tilt_deg: angle between the camera's axis and the screen's normal.
+        tilt_deg: angle between the camera's axis and the screen's normal (from the
+            viewport's outline: the angiogram lies in the screen's plane).
         viewport_px: shorter side of the angiogram viewport in photo pixels.
         blur_px: the screen edge's spread (sigma) at the model's input resolution;
             None when no side shows a clear step to measure it on.
-        glare_fraction: saturated fraction of the viewport.
+        glare_fraction: fraction of the viewport under a reflection's saturated spot.
         moire: strongest spectral peak over the median of its frequency ring, at the
             model's input resolution.
         issues: failed gates, blocking ones first.
+        clipped_fraction: saturated fraction of the viewport, whatever saturated it.
     """
 
     tilt_deg: float
@@ -60,6 +71,7 @@ class Quality:
     glare_fraction: float
     moire: float
     issues: tuple[Issue, ...]
+    clipped_fraction: float = 0.0
 
     @property
     def blocking(self) -> Issue | None:
@@ -75,6 +87,7 @@ class Quality:
             "viewport_px": round(self.viewport_px, 1),
             "blur_px": None if self.blur_px is None else round(self.blur_px, 2),
             "glare_fraction": round(self.glare_fraction, 4),
+            "clipped_fraction": round(self.clipped_fraction, 4),
             "moire": round(self.moire, 1),
             "issues": [i.to_dict() for i in self.issues],
         }
@@ -88,7 +101,10 @@ def edge_spread(grey: npt.NDArray[np.uint8], corners: npt.ArrayLike) -> float | 
     sub-pixel steps; their median (a hand or a reflection over part of a side does
     not count) gives sigma from its 10-90 % rise (2.563 sigma for a Gaussian blur),
     measured between the two plateaus around the steepest point. Motion blur widens
-    only the sides across its direction: the widest side is reported.
+    only the sides across its direction: the widest side is reported. Where ``corners``
+    follow a side only roughly (a corner a few pixels off), the step drifts along it:
+    the profiles are shifted onto a line fitted to their steepest points first, so the
+    drift does not pass for blur.
     """
     c = np.asarray(corners, np.float64).reshape(4, 2)
     diag = float(np.linalg.norm(c[2] - c[0]))
@@ -112,7 +128,8 @@ def edge_spread(grey: npt.NDArray[np.uint8], corners: npt.ArrayLike) -> float | 
         cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_REFLECT,
     ).reshape(4, len(t), len(offsets))
-    medians = np.median(profiles.astype(np.float32), axis=1)
+    profiles = profiles.astype(np.float32)
+    medians = np.stack([_aligned_median(f32(side), t) for side in profiles])
     sigmas = []
     for m in medians:
         quarter = m.size // 4
@@ -123,6 +140,21 @@ def edge_spread(grey: npt.NDArray[np.uint8], corners: npt.ArrayLike) -> float | 
         steep = int(np.argmax(np.abs(np.diff(m))))
         sigmas.append((_crossing(level, steep, 0.9) - _crossing(level, steep, 0.1)) * 0.25 / 2.563)
     return max(sigmas) if sigmas else None
+
+
+def _aligned_median(rows: npt.NDArray[np.float32], t: npt.NDArray[np.float64]) -> npt.NDArray[np.float32]:
+    """The median of one side's profiles (rows, offsets), each shifted onto a robust
+    line through the rows' steepest points (positions along the side ``t``)."""
+    steep = np.argmax(np.abs(np.diff(rows, axis=1)), axis=1).astype(np.float64)
+    keep = np.ones(len(steep), bool)
+    for _ in range(2):  # a hand or a reflection over part of the side: drop those rows and refit
+        fit = np.polyval(np.polyfit(t[keep], steep[keep], 1), t)
+        residual = np.abs(steep - fit)
+        keep = residual <= max(3.0 * float(np.median(residual[keep])), 2.0)
+    shift = fit - float(np.median(fit))
+    index = np.arange(rows.shape[1], dtype=np.float64)
+    aligned = np.stack([np.interp(index + d, index, row) for row, d in zip(rows, shift)])
+    return f32(np.median(aligned, axis=0).astype(np.float32))
 
 
 def _crossing(level: npt.NDArray[np.float32], start: int, value: float) -> float:
@@ -141,9 +173,39 @@ def _crossing(level: npt.NDArray[np.float32], start: int, value: float) -> float
     return k + (value - a) / (b - a) if b != a else float(k)
 
 
-def _washed_out_fraction(grey: npt.NDArray[np.uint8]) -> float:
-    """Share of the pixels at the sensor's ceiling."""
-    return float(np.count_nonzero(grey >= _SATURATED) / max(grey.size, 1))
+def saturation(grey: npt.NDArray[np.uint8]) -> tuple[float, float]:
+    """(under reflections, saturated at all): shares of ``grey``'s pixels at the sensor's ceiling.
+
+    The first counts only saturated regions shaped like a reflection: solid (no
+    unsaturated pixels inside, ``_SPOT_FILL``; nearly convex, ``_SPOT_SOLIDITY``) and
+    round or rectangular (``_SPOT_ROUNDNESS`` of the hull). A lamp or a window on the
+    glass hides the vessels under it; a bright angiogram clipped by the exposure keeps
+    its darker vessels, which cut and pierce its saturated background.
+    """
+    saturated = (grey >= _SATURATED).astype(np.uint8)
+    total = int(np.count_nonzero(saturated))
+    if total == 0:
+        return 0.0, 0.0
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(saturated, connectivity=8)
+    spots = 0
+    for k in range(1, count):
+        pixels = int(stats[k, cv2.CC_STAT_AREA])
+        if pixels < 16:
+            continue
+        x, y, w, h = (int(v) for v in stats[k, :4])
+        mask = (labels[y : y + h, x : x + w] == k).astype(np.uint8)
+        contours, _ = cv2.findContours(np.pad(mask, 1), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        outline = max(contours, key=cv2.contourArea)
+        hull = cv2.convexHull(outline)
+        filled, hull_area = cv2.contourArea(outline) + 0.5 * cv2.arcLength(outline, True), cv2.contourArea(hull)
+        roundness = 4 * np.pi * hull_area / max(cv2.arcLength(hull, True), 1e-6) ** 2
+        if (
+            pixels >= _SPOT_FILL * filled
+            and filled >= _SPOT_SOLIDITY * (hull_area + 0.5 * cv2.arcLength(hull, True))
+            and roundness >= _SPOT_ROUNDNESS
+        ):
+            spots += pixels
+    return spots / grey.size, total / grey.size
 
 
 def assess(
@@ -174,11 +236,11 @@ def assess(
             np.linalg.norm(q[2] - q[1]),
         )
     )
-    tilt = tilt_degrees(corners, (photo.shape[1], photo.shape[0]))
+    tilt = tilt_degrees(q, (photo.shape[1], photo.shape[0]))  # the viewport's outline is the better fitted
     spread = edge_spread(to_grey(photo), corners)
     longest = float(max(np.linalg.norm(q[(i + 1) % 4] - q[i]) for i in range(4)))
     blur = None if spread is None else spread * model_side / longest
-    glare = _washed_out_fraction(to_grey(view))
+    glare, clipped = saturation(to_grey(view))
     moire = moire_score(view, model_side) if moire is None else moire
 
     issues = []
@@ -229,5 +291,16 @@ def assess(
         "capture.moire",
         "step back or turn the tablet slightly: the screen's pixel grid shows as stripes (moiré)",
     )
+    if clipped >= CLIPPED_BLOCK:  # whatever saturated it, most of the angiogram is gone: not a reflection's doing
+        issues = [i for i in issues if i.code != "capture.glare"]
+    if clipped >= CLIPPED_WARN and not any(i.code == "capture.glare" and i.blocking for i in issues):
+        issues.append(
+            Issue(
+                "capture.overexposed",
+                f"tap the angiogram on the tablet's screen to set the exposure on it: {100 * clipped:.0f} % of it "
+                "is clipped white",
+                clipped >= CLIPPED_BLOCK,
+            )
+        )
     issues.sort(key=lambda i: not i.blocking)
-    return Quality(tilt, viewport_px, blur, glare, moire, tuple(issues))
+    return Quality(tilt, viewport_px, blur, glare, moire, tuple(issues), clipped)

@@ -24,20 +24,33 @@ def test_order_corners_any_input_order(rotation: int, flip: bool) -> None:
     np.testing.assert_array_equal(order_corners(shuffled), tl_tr_br_bl)
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_finds_the_lit_screen_to_a_fraction_of_a_percent(seed: int) -> None:
-    photo = sim.simulate(70_000 + seed, generate(70_000 + seed, size=512).image)
-    found = find_screen(photo.image)
+def _true_viewport(photo: sim.MonitorPhoto) -> np.ndarray:
+    """The displayed 512 px frame's outer corners in the photo (``ScreenQuad``'s convention)."""
+    outline = np.array([[[-0.5, -0.5], [511.5, -0.5], [511.5, 511.5], [-0.5, 511.5]]])
+    return cv2.perspectiveTransform(outline, photo.frame_to_photo)[0] + 0.5
+
+
+def assert_found(found: object, photo: sim.MonitorPhoto) -> None:
+    """The angiogram to 2 % of its diagonal (what the model reads), the lit panel to 2.5 %
+    of its own (the maps' outline, fitted to the bezel's step where the two agree)."""
     assert found, getattr(found, "reason", "")
+    truth = _true_viewport(photo)
+    assert np.linalg.norm(found.viewport - truth, axis=1).max() <= 0.02 * np.linalg.norm(truth[2] - truth[0])
     diag = np.linalg.norm(photo.corners[2] - photo.corners[0])
-    assert np.linalg.norm(found.corners - photo.corners, axis=1).max() <= 0.01 * diag
+    assert np.linalg.norm(found.corners - photo.corners, axis=1).max() <= 0.025 * diag
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_finds_the_angiogram_and_its_screen(seed: int) -> None:
+    photo = sim.simulate(70_000 + seed, generate(70_000 + seed, size=512).image)
+    assert_found(find_screen(photo.image), photo)
 
 
 @pytest.mark.parametrize("seed", range(6))
 def test_no_monitor_is_an_answer_with_guidance(seed: int) -> None:
     found = find_screen(sim.simulate(80_000 + seed, None).image)
     assert not found
-    assert "fit the whole screen" in found.reason
+    assert "no angiogram monitor found" in found.reason
 
 
 def test_rectify_round_trips_coordinates_and_recovers_the_screen() -> None:
@@ -59,14 +72,6 @@ def test_rectify_round_trips_coordinates_and_recovers_the_screen() -> None:
     assert np.corrcoef(shown.ravel().astype(float), photo.screen.ravel().astype(float))[0, 1] > 0.9
 
 
-def test_a_cut_corner_is_restored_from_the_four_long_sides() -> None:
-    from cathnet.capture.screen import _four_longest_sides
-
-    chamfered = np.array([[0.0, 0.0], [90.0, 0.0], [100.0, 10.0], [100.0, 80.0], [0.0, 80.0]])
-    quad = _four_longest_sides(chamfered)
-    np.testing.assert_allclose(order_corners(quad), [[0, 0], [100, 0], [100, 80], [0, 80]], atol=1e-9)
-
-
 def test_a_uniform_or_colourful_rectangle_is_not_a_screen() -> None:
     photo = np.full((600, 800, 3), 120, np.uint8)
     photo[100:500, 150:650] = (20, 200, 40)  # a green cabinet door: strong edges, colourful
@@ -83,10 +88,7 @@ def test_a_hand_over_a_corner_does_not_move_it(corner: int) -> None:
     seed = 72_000 + corner
     conditions = dataclasses.replace(CLEAN, hand=corner)
     photo = sim.simulate(seed, generate(seed, size=512).image, conditions=conditions)
-    found = find_screen(photo.image)
-    assert found, getattr(found, "reason", "")
-    diag = np.linalg.norm(photo.corners[2] - photo.corners[0])
-    assert np.linalg.norm(found.corners - photo.corners, axis=1).max() <= 0.01 * diag
+    assert_found(find_screen(photo.image), photo)
 
 
 @pytest.mark.parametrize("other", ["monitor", "window"])
@@ -94,9 +96,7 @@ def test_a_haemodynamic_monitor_or_a_window_is_not_the_screen(other: str) -> Non
     seed = 73_000
     conditions = dataclasses.replace(CLEAN, other=other)
     photo = sim.simulate(seed, generate(seed, size=512).image, conditions=conditions)
-    found = find_screen(photo.image)
-    diag = np.linalg.norm(photo.corners[2] - photo.corners[0])
-    assert found and np.linalg.norm(found.corners - photo.corners, axis=1).max() <= 0.01 * diag
+    assert_found(find_screen(photo.image), photo)
     for k in range(4):  # and alone in a room they are no monitor at all
         alone = sim.simulate(seed + 1 + k, None, conditions=dataclasses.replace(conditions, other=other))
         assert not find_screen(alone.image)
