@@ -31,9 +31,11 @@ pytestmark = [pytest.mark.slow, pytest.mark.fuzz]
 
 @lru_cache(maxsize=1)
 def _photos() -> tuple[np.ndarray, ...]:
-    """The sample monitor photo and three simulated ones the capture accepts (seed 9,860,100
-    warns of moiré, so the notch runs; 9,860,102 is oblique; 9,860,103 is clean)."""
-    seeds = (9_860_100, 9_860_102, 9_860_103)
+    """The sample monitor photo and three simulated ones the capture accepts (seed 9,860,110
+    warns of moiré, so the notch runs; 9,860,102 is oblique; 9,860,103 is clean). Since the
+    locator (1.3.0) 9,860,100, the earlier moiré photo, is refused as blurred: its panel's
+    corners are found 4.6 px off, which widens the blur measure (issue 22, noted)."""
+    seeds = (9_860_110, 9_860_102, 9_860_103)
     sims = [simulate(s, generate(s, size=512).image, photo_size=(1024, 768)).image for s in seeds]
     return (read_image(SAMPLES / "photos" / "monitor_photo.jpg"), *sims)
 

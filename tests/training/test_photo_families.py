@@ -61,7 +61,7 @@ def _viewport_error(analyzer: cathnet.Analyzer, family: str, seed: int) -> float
 def test_the_capture_reads_the_angiogram_on_tuning_families(analyzer: cathnet.Analyzer, family: str) -> None:
     # On a screen split in four the aimed tile is taken, its corners looser where the
     # outline between two tiles is faint (the figures: `capture-eval --families`).
-    limit = 10.0 if family == "quad_review" else 2.0
+    limit = 10.0 if family == "quad_review" else 3.0  # the tuning families' p95 is 1-3 %
     outcomes = [_viewport_error(analyzer, family, 11_980_000 + k) for k in range(3)]
     analysed = [o for o in outcomes if isinstance(o, float)]
     # A gate may refuse a photo (a quarter-screen tile is small: blur counts more at the

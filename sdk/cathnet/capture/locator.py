@@ -159,6 +159,16 @@ def read_maps(
     return Located(viewport, panel, confidence)
 
 
+def on_edges(grey: npt.NDArray[np.uint8], quad: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """``quad`` (photo pixel-edge coordinates) with each side on the clearest step of
+    ``grey`` within a map pixel and a half, wherever that step is: the outline the blur
+    gate reads (any real edge of the screen tells the focus; a side a few pixels off
+    would read as blur)."""
+    h, w = grey.shape[:2]
+    map_pixel = STRIDE / Letterbox.fit(w, h, *INPUT_WH).scale
+    return _to_edges(grey, quad, band=1.5 * map_pixel, agree=np.inf)
+
+
 def _panel_around(
     prob: npt.NDArray[np.float32], viewport: npt.NDArray[np.float64], box: Letterbox
 ) -> npt.NDArray[np.float64] | None:
@@ -240,7 +250,7 @@ def _fit(
     photo_quad = _to_photo(quad, box)
     if grey is not None:
         map_pixel = STRIDE / box.scale  # in photo pixels
-        photo_quad = _to_edges(grey, photo_quad, band=1.5 * map_pixel, agree=0.4 * map_pixel)
+        photo_quad = _to_edges(grey, photo_quad, band=1.5 * map_pixel, agree=1.0 * map_pixel)
     return photo_quad
 
 
@@ -349,18 +359,20 @@ def _to_edges(
     pts, _ = _side_samples(centres, reach=band + 1.0, step=0.5, count=count)
     values = _read(grey, pts)
     steps = np.abs(values[..., 4:] - values[..., :-4])  # over two pixels, centred on offs[2:-2]
-    # the clear step nearest the maps' line: across a narrow gap between two tiles the
-    # neighbour's edge is as strong as this one's, a few pixels further
-    offs = np.abs(np.arange(steps.shape[-1]) - (steps.shape[-1] - 1) / 2)
+    # the outermost clear step: a frame's black border on a lighter panel black is a weak
+    # step outside the image's own strong one, and it is the frame's edge (the agreement
+    # with the maps' line keeps a neighbouring tile's edge, across a gap, out)
+    offs = -np.arange(steps.shape[-1], dtype=np.float64)  # offsets run outward: the largest is the outermost
     lines = []
     for side in range(4):
         s = steps[side]
         peak = s.max(axis=1)
         ridge = np.zeros_like(s, dtype=bool)  # a step's own peak, not the shoulder of a blurred one
         ridge[:, 1:-1] = (s[:, 1:-1] >= s[:, :-2]) & (s[:, 1:-1] >= s[:, 2:])
-        clear = ridge & (s >= np.maximum(8.0, 0.6 * peak)[:, None])
+        clear = ridge & (s >= np.maximum(8.0, 0.15 * peak)[:, None])
         k = np.argmin(np.where(clear, offs[None, :], np.inf), axis=1)
-        strong = peak >= max(8.0, 0.5 * float(np.percentile(peak, 75)))
+        chosen = s[np.arange(len(k)), k]
+        strong = clear[np.arange(len(k)), k] & (chosen >= max(8.0, 0.5 * float(np.percentile(chosen, 75))))
         if strong.mean() < 0.5:
             lines.append(_fit_line(centres[[side, (side + 1) % 4]]))
             continue

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from cathnet._arrays import Photo, f32, u8
-from cathnet.capture.locator import Locator
+from cathnet.capture.locator import Locator, on_edges
 from cathnet.capture.moire import NOTCH_RATIO, moire_map, suppress_moire
 from cathnet.capture.quality import Quality, assess
 from cathnet.capture.rectify import Rectification, rectification
@@ -78,7 +78,7 @@ def capture_angiogram(photo: Photo, model_side: int, locator: Locator | None = N
     fitted = fit_to_model(view, model_side)
     ratios = moire_map(view if fitted is None else fitted, model_side)  # once: the gate's score, the notch's carriers
     corners = viewport_corners(rect, box)
-    quality = assess(grey, found.corners, view, corners, model_side, float(ratios.max()))
+    quality = assess(grey, on_edges(grey, found.corners), view, corners, model_side, float(ratios.max()))
     if quality.blocking is not None:
         raise CaptureError(
             quality.blocking.code, f"expected a usable photo of the angiogram: {quality.blocking.message}"
