@@ -6,6 +6,7 @@ integer coordinates. Findings are always reported in the caller's image pixels.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -80,3 +81,14 @@ class Letterbox:
         out[:, 0] = np.clip(out[:, 0], 0.0, self.image_width - 1.0)
         out[:, 1] = np.clip(out[:, 1], 0.0, self.image_height - 1.0)
         return out
+
+
+def order_corners(points: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """(4, 2) points → TL, TR, BR, BL, by angle around the centroid (robust to rotation)."""
+    p = np.asarray(points, np.float64).reshape(4, 2)
+    pts = p.tolist()  # four points: plain Python is several times faster than numpy here
+    cx = sum(x for x, _ in pts) / 4
+    cy = sum(y for _, y in pts) / 4
+    clockwise = sorted(range(4), key=lambda i: math.atan2(pts[i][1] - cy, pts[i][0] - cx))  # from ~-180°
+    start = min(range(4), key=lambda j: pts[clockwise[j]][0] + pts[clockwise[j]][1])  # top-left: smallest x + y
+    return p[[clockwise[(start + j) % 4] for j in range(4)]]

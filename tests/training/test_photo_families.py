@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import cathnet
-from cathnet_train.capture_families import REFERENCE, _photo
+from cathnet_train.capture_families import REFERENCE, family_photo
 from cathnet_train.photo_families import FAMILIES, HELD_OUT, TUNING, _undistorted_at, distort, render
 from cathnet_train.synth import generate
 
@@ -48,7 +48,7 @@ def analyzer() -> cathnet.Analyzer:
 
 def _viewport_error(analyzer: cathnet.Analyzer, family: str, seed: int) -> float | str:
     """The largest viewport corner error (% of its diagonal), or the refusal's code."""
-    image, _, truth, _, _ = _photo(family, seed, FRAME)
+    image, _, truth, _, _ = family_photo(family, seed, FRAME)
     try:
         findings = analyzer.predict(image, photo=True)
     except cathnet.CaptureError as exc:

@@ -52,8 +52,9 @@ def _diag_errors(found: npt.ArrayLike, truth: npt.NDArray[np.float64]) -> list[f
     return (100 * np.linalg.norm(np.asarray(found, np.float64) - truth, axis=1) / diag).tolist()
 
 
-def _photo(family: str, seed: int, frame: npt.NDArray[np.uint8] | None) -> tuple[Any, Any, Any, Any, bool]:
-    """(image, lit corners, viewport corners, the aimed frame, fair block) of one photo."""
+def family_photo(family: str, seed: int, frame: npt.NDArray[np.uint8] | None) -> tuple[Any, Any, Any, Any, bool]:
+    """(image, lit corners, viewport corners, the aimed frame, fair block) of one photo of
+    ``family`` (``reference_sim``: today's simulator) showing ``frame`` (None: no angiogram)."""
     if family == REFERENCE:
         shot = simulate(seed, frame)
         if frame is None:
@@ -71,7 +72,7 @@ def _measure(job: tuple[str, int, Path | None, Path | None]) -> dict[str, Any]:
     family, seed, real, model = job
     analyzer = _analyzer(model)
     frame = cv2.imread(str(real), cv2.IMREAD_GRAYSCALE) if real is not None else generate(seed, size=512).image
-    image, corners, viewport, shown, fair = _photo(family, seed, frame)
+    image, corners, viewport, shown, fair = family_photo(family, seed, frame)
     record: dict[str, Any] = {"family": family, "seed": seed, "real": real is not None, "fair_block": fair}
     try:
         findings = analyzer.predict(image, photo=True)
@@ -89,7 +90,7 @@ def _measure(job: tuple[str, int, Path | None, Path | None]) -> dict[str, Any]:
 def _empty(job: tuple[str, int, Path | None]) -> bool:
     """True when a photo without an angiogram is analysed anyway (a false find)."""
     family, seed, model = job
-    image = _photo(family, seed, None)[0]
+    image = family_photo(family, seed, None)[0]
     try:
         _analyzer(model).predict(image, photo=True)
     except CaptureError:

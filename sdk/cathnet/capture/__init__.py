@@ -19,7 +19,8 @@ from cathnet.capture.pipeline import Captured, capture_angiogram
 from cathnet.capture.pose import aspect_ratio, focal_length, tilt_degrees
 from cathnet.capture.quality import Issue, Quality, assess
 from cathnet.capture.rectify import Rectification, Rectified, rectification, rectify
-from cathnet.capture.screen import NoScreen, ScreenQuad, find_screen, order_corners
+from cathnet.capture.screen import NoScreen, ScreenQuad, find_screen
+from cathnet.geometry import order_corners
 
 __all__ = [
     "MOIRE_WARN",

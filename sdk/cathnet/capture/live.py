@@ -2,8 +2,8 @@
 
 The app feeds every preview frame (e.g. 640x480) to ``LiveTracker.update``; it draws
 ``corners``, shows ``message``, and enables the shutter while ``steady`` is true.
-Detection runs on the fast preview path of ``find_screen``; the full-resolution photo
-taken at the shutter goes through ``Analyzer.predict(photo, photo=True)``.
+Detection runs ``find_screen`` with the tracker's own locator network; the
+full-resolution photo taken at the shutter goes through ``Analyzer.predict(photo, photo=True)``.
 """
 
 from __future__ import annotations

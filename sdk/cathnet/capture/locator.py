@@ -31,7 +31,7 @@ import numpy.typing as npt
 from cathnet._arrays import Photo, f32, f64, u8
 from cathnet.backends.tflite import TFLiteBackend
 from cathnet.errors import BackendUnavailableError
-from cathnet.geometry import Letterbox
+from cathnet.geometry import Letterbox, order_corners
 
 INPUT_WH = (256, 192)
 STRIDE = 4
@@ -243,7 +243,7 @@ def _fit(
             break
     if quad is None:
         quad = cv2.boxPoints(cv2.minAreaRect(hull)).astype(np.float64)
-    quad = _order(quad)
+    quad = order_corners(quad)
     quad = _to_sides(prob, quad)
     if quad is None:
         return None
@@ -252,14 +252,6 @@ def _fit(
         map_pixel = STRIDE / box.scale  # in photo pixels
         photo_quad = _to_edges(grey, photo_quad, band=1.5 * map_pixel, agree=1.0 * map_pixel)
     return photo_quad
-
-
-def _order(points: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """(4, 2) → TL, TR, BR, BL by angle around the centroid."""
-    c = points.mean(axis=0)
-    ordered = points[np.argsort(np.arctan2(points[:, 1] - c[1], points[:, 0] - c[0]))]
-    start = int(np.argmin(ordered.sum(axis=1)))
-    return np.roll(ordered, -start, axis=0)
 
 
 def _meet(

@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 from cathnet._arrays import Photo, u8
 from cathnet.capture.locator import Locator
+from cathnet.geometry import order_corners
 from cathnet.preprocess import to_grey
 
 _MIN_CONTRAST = 4.0  # grey-level std of a viewport: the faintest real frame, photographed, still has more
@@ -59,17 +60,6 @@ class NoScreen:
 
     def __bool__(self) -> Literal[False]:
         return False
-
-
-def order_corners(points: npt.ArrayLike) -> npt.NDArray[np.float64]:
-    """(4, 2) points → TL, TR, BR, BL, by angle around the centroid (robust to rotation)."""
-    p = np.asarray(points, np.float64).reshape(4, 2)
-    pts = p.tolist()  # four points: plain Python is several times faster than numpy here
-    cx = sum(x for x, _ in pts) / 4
-    cy = sum(y for _, y in pts) / 4
-    clockwise = sorted(range(4), key=lambda i: math.atan2(pts[i][1] - cy, pts[i][0] - cx))  # from ~-180°
-    start = min(range(4), key=lambda j: pts[clockwise[j]][0] + pts[clockwise[j]][1])  # top-left: smallest x + y
-    return p[[clockwise[(start + j) % 4] for j in range(4)]]
 
 
 def looks_like_an_angiogram(photo: Photo, viewport: npt.NDArray[np.float64]) -> bool:
